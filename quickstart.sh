@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Set up everything cmikg needs on a fresh machine, then either build and serve the graph
+# or run the whole test suite.
+#
+#   bash quickstart.sh serve [cmikg serve options]   build the graph, serve it on 127.0.0.1:8000
+#   bash quickstart.sh test  [pytest options]        install test tools and run every test
+#
+# Python packages go into ./.venv. Java (for the HermiT reasoner) and, for the tests,
+# Chromium with its driver are installed from the system's package manager when missing.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+  echo "quickstart: need root (or sudo) to run: $*" >&2; return 1; fi; }
+
+apt_install() {
+  command -v apt-get >/dev/null || { echo "quickstart: please install: $*" >&2; return 1; }
+  as_root apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq "$@" >/dev/null
+}
+
+need_java() { command -v java >/dev/null || apt_install default-jre-headless; }
+need_browser() {
+  command -v chromium >/dev/null && command -v chromedriver >/dev/null || apt_install chromium chromium-driver
+}
+
+venv() {
+  [ -x .venv/bin/python ] || "${PYTHON:-python3}" -m venv .venv
+  # shellcheck disable=SC1091
+  . .venv/bin/activate
+  python -m pip install -q --upgrade pip >/dev/null
+  python -m pip install -q -e "$1"
+}
+
+case "${1:-}" in
+  serve)
+    shift; need_java; venv .
+    cmikg build
+    exec cmikg serve "$@" ;;
+  test)
+    shift; need_java; need_browser; venv '.[test]'
+    set +e; python -m pytest "$@"; status=$?; set -e
+    # pytest's 5 means "no tests ran": that is a failure, not a pass.
+    [ "$status" = 5 ] && { echo "quickstart: no tests were collected" >&2; exit 1; }
+    exit "$status" ;;
+  *)
+    echo "usage: bash quickstart.sh serve|test [options]" >&2; exit 2 ;;
+esac

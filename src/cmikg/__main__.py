@@ -1,0 +1,5 @@
+"""Allow ``python -m cmikg``."""
+
+from cmikg.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,86 @@
+"""Where things are and how the service behaves: one object, built once, passed around.
+
+Every other module takes a :class:`Settings` instead of reading paths or environment
+variables itself, so tests can point a whole run at a temporary copy of the project.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+ONTOLOGY_FILE = Path("ontology/cmi.ttl")
+
+
+class ProjectNotFound(RuntimeError):
+    """Raised when no folder with ``ontology/cmi.ttl`` can be found."""
+
+
+def find_project_root(start: Path | None = None) -> Path:
+    """The nearest folder at or above ``start`` (or $CMIKG_HOME) holding the ontology."""
+    env = os.environ.get("CMIKG_HOME")
+    if env:
+        root = Path(env).resolve()
+        if (root / ONTOLOGY_FILE).is_file():
+            return root
+        raise ProjectNotFound(f"CMIKG_HOME={env} has no {ONTOLOGY_FILE}")
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / ONTOLOGY_FILE).is_file():
+            return folder
+    raise ProjectNotFound(
+        f"no {ONTOLOGY_FILE} in {here} or above it: run cmikg inside a cmikg checkout, "
+        "or set CMIKG_HOME")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Paths of the project and limits of the service."""
+
+    root: Path
+    dist: Path
+    # service limits
+    query_timeout: float = 10.0
+    max_rows: int = 10_000
+    max_body_bytes: int = 1_000_000
+    service_allowlist: tuple[str, ...] = ("https://query.wikidata.org/sparql",)
+    #: Where an allowed SERVICE IRI is actually sent (lets tests use a local stand-in).
+    service_map: dict[str, str] = field(default_factory=dict)
+    public_base: str = ""
+
+    @classmethod
+    def discover(cls, root: Path | None = None, dist: Path | None = None) -> "Settings":
+        base = Path(root).resolve() if root else find_project_root()
+        return cls(root=base, dist=Path(dist).resolve() if dist else base / "dist")
+
+    def with_(self, **changes) -> "Settings":
+        return replace(self, **changes)
+
+    @property
+    def ontology_file(self) -> Path:
+        return self.root / ONTOLOGY_FILE
+
+    @property
+    def graph_dir(self) -> Path:
+        return self.root / "graph"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    @property
+    def dataset_file(self) -> Path:
+        """The canonical N-Triples dump: what every store loads."""
+        return self.dist / "cmikg.nt"
+
+    def rel(self, path: Path) -> str:
+        """A path as users see it in messages: relative to the project root."""
+        try:
+            return str(Path(path).resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)

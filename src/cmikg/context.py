@@ -1,0 +1,47 @@
+"""The JSON-LD ``@context``, generated from the ontology so it is never edited twice.
+
+Keys are the ontology's local names ("hostCountry", "quantity"); object properties are
+typed ``@id`` so their values compact to prefixed IRIs; labels become language maps
+(``"label": {"en": ..., "es": ...}``), which is how people read JSON.
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, URIRef
+
+from cmikg.namespaces import CMI, OWL, PREFIXES, RDF, RDFS, XSD
+
+_FIXED = {
+    "id": "@id",
+    "type": "@type",
+    "label": {"@id": str(RDFS.label), "@container": "@language"},
+    "comment": {"@id": str(RDFS.comment), "@container": "@language"},
+    "sameAs": {"@id": str(OWL.sameAs), "@type": "@id"},
+    "wasDerivedFrom": {"@id": "http://www.w3.org/ns/prov#wasDerivedFrom", "@type": "@id"},
+}
+
+
+def build_context(ontology: Graph) -> dict:
+    """A compact, readable JSON-LD context for the whole dataset."""
+    terms: dict[str, object] = {}
+    for prefix, namespace in PREFIXES.items():
+        terms[prefix] = namespace
+    terms.update(_FIXED)
+    for prop in sorted(ontology.subjects(RDF.type, OWL.ObjectProperty)):
+        if isinstance(prop, URIRef) and str(prop).startswith(str(CMI)):
+            terms[_local(prop)] = {"@id": str(prop), "@type": "@id"}
+    for prop in sorted(ontology.subjects(RDF.type, OWL.AnnotationProperty)):
+        if isinstance(prop, URIRef) and str(prop).startswith(str(CMI)):
+            terms[_local(prop)] = {"@id": str(prop), "@type": "@id"}
+    for prop in sorted(ontology.subjects(RDF.type, OWL.DatatypeProperty)):
+        if isinstance(prop, URIRef) and str(prop).startswith(str(CMI)):
+            rng = ontology.value(prop, RDFS.range)
+            entry: dict[str, str] = {"@id": str(prop)}
+            if rng in (XSD.dateTime, XSD.anyURI):
+                entry["@type"] = str(rng)
+            terms[_local(prop)] = entry
+    return {"@context": terms}
+
+
+def _local(iri: URIRef) -> str:
+    return str(iri).split("#")[-1]
