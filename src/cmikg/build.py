@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from pyld import jsonld
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
@@ -26,7 +27,7 @@ from cmikg.context import build_context
 from cmikg.derive import derived_triples
 from cmikg.errors import ValidationFailed
 from cmikg.loading import SourceGraph, load_shapes, load_sources, new_graph
-from cmikg.namespaces import BASE, CMI, DATASET, ID, RDF, VOID, XSD
+from cmikg.namespaces import BASE, CMI, DATASET, ID, PREFIXES, RDF, VOID, XSD
 from cmikg.reasoning import Inconsistent, check_consistency, declared_terms
 from cmikg.validation import run_shacl, short
 
@@ -92,10 +93,21 @@ def dangling_links(sources: SourceGraph, full: Graph) -> list[str]:
     return sorted(set(problems))
 
 
+def canonical_graph(graph: Graph) -> Graph:
+    """The same graph with canonical blank-node labels, its triples inserted in sorted order.
+
+    rdflib's serialisers walk the store in insertion order and name blank nodes by their
+    ids, so both must be fixed for the Turtle and RDF/XML files to be byte-identical.
+    """
+    final = new_graph()
+    for triple in sorted(to_canonical_graph(graph)):
+        final.add(triple)
+    return final
+
+
 def canonical_ntriples(graph: Graph) -> str:
-    """Sorted N-Triples with canonical blank-node labels: the dataset's fingerprint."""
-    canonical = to_canonical_graph(graph)
-    lines = {line for line in canonical.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
+    """Sorted N-Triples of an already canonical graph: the dataset's fingerprint."""
+    lines = {line for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
              if line.strip()}
     return "".join(f"{line}\n" for line in sorted(lines))
 
@@ -131,17 +143,16 @@ def _swap_in(staging: Path, dist: Path) -> None:
 
 
 def _write_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> dict:
-    nt = canonical_ntriples(checked.graph)
+    final = canonical_graph(checked.graph)
+    nt = canonical_ntriples(final)
     (out / "cmikg.nt").write_text(nt, encoding="utf-8")
-    final = new_graph()
-    final.parse(data=nt, format="nt")
     final.serialize(out / "cmikg.ttl", format="turtle", encoding="utf-8")
-    final.serialize(out / "cmikg.rdf", format="xml", encoding="utf-8")
+    write_rdfxml(nt, out / "cmikg.rdf")
     context = build_context(checked.sources.ontology)
     _write_json(out / "context.jsonld", context)
     _write_json(out / "cmikg.jsonld", to_jsonld(nt, context))
     shutil.copyfile(settings.ontology_file, out / "ontology.ttl")
-    checked.sources.ontology.serialize(out / "ontology.owl", format="xml", encoding="utf-8")
+    write_rdfxml(canonical_ntriples(canonical_graph(checked.sources.ontology)), out / "ontology.owl")
     digest = hashlib.sha256(nt.encode("utf-8")).hexdigest()
     report = build_report(settings, checked, digest, len(final))
     void = void_description(checked.graph, report)
@@ -149,6 +160,13 @@ def _write_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> dict
     _write_json(out / "build-report.json", report)
     _write_checksums(out)
     return report
+
+
+def write_rdfxml(nt: str, path: Path) -> None:
+    """RDF/XML in the order of the sorted N-Triples (pyoxigraph keeps blank-node labels;
+    rdflib's XML serialiser walks subjects in hash order, which differs between runs)."""
+    triples = ox.parse(nt.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES))
 
 
 def to_jsonld(nt: str, context: dict) -> dict:

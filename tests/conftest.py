@@ -1,0 +1,113 @@
+"""Fixtures shared by every test folder: the project, a built copy of the real graph,
+free ports, and a helper that starts a real server process and waits for it.
+
+Area-specific fixtures live in each folder's own conftest.py.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import requests
+
+from cmikg.build import build
+from cmikg.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / "test-artifacts"
+
+
+@pytest.fixture(scope="session")
+def project_root() -> Path:
+    return ROOT
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The real graph, built once per test session into a temporary dist/."""
+    settings = Settings.discover(root=ROOT, dist=tmp_path_factory.mktemp("built") / "dist")
+    build(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def artifacts() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen | None = None, timeout: float = 60.0) -> None:
+    """Poll ``url`` until it answers, failing early if ``process`` dies."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            out = process.stdout.read().decode(errors="replace") if process.stdout else ""
+            raise RuntimeError(f"server exited with {process.returncode} before answering:\n{out}")
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {timeout} s")
+
+
+def start_process(args: list[str], url: str, env: dict | None = None, timeout: float = 60.0) -> subprocess.Popen:
+    """Start a real server process and return once ``url`` answers."""
+    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               env={**os.environ, **(env or {})}, start_new_session=True)
+    try:
+        wait_for_http(url, process, timeout)
+    except Exception:
+        stop_process(process)
+        raise
+    return process
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        try:
+            os.killpg(process.pid, 15)
+        except ProcessLookupError:
+            pass
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, 9)
+            process.wait()
+
+
+def cmikg_command() -> list[str]:
+    """The installed command, run by the current interpreter."""
+    return [sys.executable, "-m", "cmikg"]
+
+
+@pytest.fixture
+def copy_project(tmp_path: Path):
+    """A throw-away copy of the project's hand-edited folders, for tests that break it."""
+    def make(with_graph: bool = True) -> Settings:
+        for name in ("ontology", "shapes", "queries"):
+            if (ROOT / name).exists():
+                shutil.copytree(ROOT / name, tmp_path / name)
+        (tmp_path / "graph" / "sources").mkdir(parents=True)
+        if with_graph:
+            shutil.copytree(ROOT / "graph", tmp_path / "graph", dirs_exist_ok=True)
+        else:
+            for name in ("article.ttl", "dataset.ttl", "sources/cuban-medical-internationalism.txt"):
+                shutil.copyfile(ROOT / "graph" / name, tmp_path / "graph" / name)
+        return Settings.discover(root=tmp_path, dist=tmp_path / "dist")
+    return make
+
+

@@ -1,0 +1,68 @@
+"""Shapes and ontology must agree: every targeted class and every path is declared."""
+
+from __future__ import annotations
+
+from rdflib import BNode, Graph, URIRef
+from rdflib.collection import Collection
+
+from cmikg.config import Settings
+from cmikg.loading import load_shapes, parse_file
+from cmikg.namespaces import OWL, RDF, RDFS, SH, SKOS
+from cmikg.reasoning import declared_terms
+
+BUILT_IN = (str(RDF), str(RDFS), str(OWL))
+
+
+def path_iris(shapes: Graph, path) -> set[URIRef]:
+    """The property IRIs inside a SHACL property path (sequence, inverse, alternative...)."""
+    if isinstance(path, URIRef):
+        return {path}
+    found: set[URIRef] = set()
+    if (path, RDF.first, None) in shapes:
+        for item in Collection(shapes, path):
+            found |= path_iris(shapes, item)
+    for key in (SH.inversePath, SH.alternativePath, SH.zeroOrMorePath, SH.oneOrMorePath, SH.zeroOrOnePath):
+        for inner in shapes.objects(path, key):
+            found |= path_iris(shapes, inner)
+    return found
+
+
+def test_targets_and_paths_are_declared(project_root) -> None:
+    settings = Settings.discover(root=project_root)
+    ontology = parse_file(settings.ontology_file, settings)
+    shapes = load_shapes(settings)
+    classes, properties = declared_terms(ontology)
+    targets = set(shapes.objects(None, SH.targetClass))
+    assert targets, "the shapes target classes"
+    assert targets - classes == set()
+    paths = set()
+    for path in shapes.objects(None, SH.path):
+        paths |= path_iris(shapes, path)
+    for prop in shapes.objects(None, SH.targetSubjectsOf):
+        paths.add(prop)
+    undeclared = {p for p in paths if p not in properties and not str(p).startswith(BUILT_IN)}
+    assert undeclared == set()
+
+
+def test_every_class_and_property_has_labels_and_a_definition(project_root) -> None:
+    settings = Settings.discover(root=project_root)
+    ontology = parse_file(settings.ontology_file, settings)
+    classes, properties = declared_terms(ontology)
+    own = {t for t in classes | properties if str(t).startswith("https://w3id.org/cmikg/")}
+    assert own
+    for term in own:
+        langs = {label.language for label in ontology.objects(term, RDFS.label)}
+        assert {"en", "es"} <= langs, term
+        assert ontology.value(term, SKOS.definition) is not None, term
+
+
+def test_top_classes_are_disjoint(project_root) -> None:
+    settings = Settings.discover(root=project_root)
+    ontology = parse_file(settings.ontology_file, settings)
+    members = set()
+    for axiom in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
+        members |= set(Collection(ontology, ontology.value(axiom, OWL.members)))
+    from cmikg.namespaces import CMI
+    assert {CMI.Place, CMI.Program, CMI.MedicalMission, CMI.Event, CMI.Organization, CMI.Person,
+            CMI.Source, CMI.Claim} <= members
+    assert not any(isinstance(m, BNode) for m in members)
