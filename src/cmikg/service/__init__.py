@@ -1,0 +1,36 @@
+"""The web service: the SPARQL endpoint and the routes other modules add as blueprints.
+
+``cmikg serve`` runs :func:`create_app` under gunicorn; see ``docs/endpoint.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from cmikg.service.app import create_app
+
+__all__ = ["create_app", "register"]
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``cmikg serve`` to the command line."""
+    p = subparsers.add_parser("serve", help="run the SPARQL endpoint and web pages under gunicorn")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    p.add_argument("--workers", type=int, default=None, help="HTTP worker processes (default: CPU count)")
+    p.add_argument("--threads", type=int, default=None, help="threads per HTTP worker (default 4)")
+    p.add_argument("--timeout", type=float, default=None, help="per-query time limit in seconds (default 10)")
+    p.add_argument("--max-rows", type=int, default=None, help="largest answer in rows or triples (default 10000)")
+    p.add_argument("--max-body", type=int, default=None, help="largest request body in bytes (default 1000000)")
+    p.add_argument("--backend", default=None, help="URL of an external SPARQL endpoint to serve instead of dist/")
+    p.add_argument("--service-allow", action="append", default=None, metavar="IRI",
+                   help="a SERVICE IRI queries may call (repeatable; replaces the default list)")
+    p.add_argument("--service-map", action="append", default=[], metavar="IRI=URL",
+                   help="send SERVICE calls for an allowed IRI to another URL (repeatable)")
+    p.add_argument("--public-base", default=None, help="public URL prefix used in permalinks")
+    p.set_defaults(func=_serve)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from cmikg.service.server import serve
+    return serve(args)

@@ -1,0 +1,102 @@
+"""``cmikg serve``: the app factory under gunicorn, with the store loaded before the fork.
+
+The app (and so the store) is created once in gunicorn's master process (``preload_app``);
+each HTTP worker then inherits it copy-on-write instead of loading its own copy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+
+from gunicorn.app.base import BaseApplication
+
+from cmikg.config import Settings
+from cmikg.errors import CmikgError
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """Settings with the command line's limits applied."""
+    settings = Settings.discover(root=getattr(args, "project", None), dist=getattr(args, "dist", None))
+    changes: dict = {}
+    if args.timeout is not None:
+        changes["query_timeout"] = float(args.timeout)
+    if args.max_rows is not None:
+        changes["max_rows"] = int(args.max_rows)
+    if args.max_body is not None:
+        changes["max_body_bytes"] = int(args.max_body)
+    if args.service_allow is not None:
+        changes["service_allowlist"] = tuple(args.service_allow)
+    if args.service_map:
+        changes["service_map"] = dict(parse_mapping(item) for item in args.service_map)
+    if args.public_base:
+        changes["public_base"] = args.public_base.rstrip("/") + "/"
+    return settings.with_(**changes)
+
+
+def parse_mapping(item: str) -> tuple[str, str]:
+    iri, sep, url = item.partition("=")
+    if not sep or not iri or not url:
+        raise CmikgError(f"--service-map {item!r}: expected IRI=URL")
+    return iri, url
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, app, options: dict):
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.application
+
+
+def serve(args: argparse.Namespace) -> int:
+    from cmikg.service.app import backend_of, create_app
+    settings = settings_from_args(args)
+    clock = time.perf_counter()
+    backend = None
+    if getattr(args, "backend", None):
+        from cmikg.service.remote import RemoteBackend  # written alongside, optional
+        backend = RemoteBackend(args.backend, settings)
+    app = create_app(settings, backend)
+    loaded = time.perf_counter() - clock
+    guarded = backend_of(app)
+    workers = args.workers or os.cpu_count() or 2
+    threads = args.threads or 4
+    url = f"http://{args.host}:{args.port}/sparql"
+    print(f"cmikg endpoint {url}: {guarded.triple_count()} triples, version {guarded.version()}, "
+          f"loaded in {loaded:.2f} s; {workers} workers x {threads} threads, "
+          f"query timeout {settings.query_timeout:g} s, row cap {settings.max_rows}", flush=True)
+    options = {
+        "bind": f"{args.host}:{args.port}",
+        "workers": workers,
+        "threads": threads,
+        "worker_class": "gthread",
+        "preload_app": True,
+        # gunicorn's own watchdog must never fire before the query deadline does.
+        "timeout": int(settings.query_timeout) + 60,
+        "graceful_timeout": 5,
+        "keepalive": 5,
+        "accesslog": None,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "post_fork": _post_fork,
+    }
+    _Gunicorn(app, options).run()
+    return 0
+
+
+def _post_fork(server, worker) -> None:
+    """Start the query workers of a fresh HTTP worker before its threads start."""
+    app = worker.app.wsgi
+    start = getattr(app, "cmikg_post_fork", None)
+    if start is not None:
+        start()
+    sys.stdout.flush()
