@@ -115,6 +115,35 @@ def test_shacl_violation_names_node_property_message_and_file(mini_project: Sett
     assert any("claim:unsourced cmi:quantity" in l and "non-negative" in l for l in lines)
 
 
+def test_claim_predicates_must_be_declared_claim_predicates(mini_project: Settings) -> None:
+    path = mini_project.graph_dir / "mini.ttl"
+    text = path.read_text()
+    path.write_text(text.replace("""    cmi:predicate cmi:personnelCount ;
+    cmi:quantity 28000 ;""", """    cmi:predicate cmi:sentBy ;
+    cmi:quantity 28000 ;"""))
+    with pytest.raises(ValidationFailed) as failure:
+        check(mini_project, reason=False)
+    assert any("claim:granma-staff-2020" in p and "the predicate" in p and "sentBy" in p
+               for p in failure.value.problems), failure.value.problems
+
+
+def test_quantity_claims_need_a_unit(mini_project: Settings) -> None:
+    path = mini_project.graph_dir / "mini.ttl"
+    path.write_text(path.read_text().replace("""    cmi:quantity 28000 ;
+    cmi:unit cmi:unitPerson ;""", "    cmi:quantity 28000 ;"))
+    with pytest.raises(ValidationFailed) as failure:
+        check(mini_project, reason=False)
+    assert any("claim:granma-staff-2020" in p and "needs a figure" in p for p in failure.value.problems)
+
+
+def test_future_dates_are_refused(mini_project: Settings) -> None:
+    path = mini_project.graph_dir / "mini.ttl"
+    path.write_text(path.read_text().replace('"2020-01-01T00:00:00Z"', '"2999-01-01T00:00:00Z"'))
+    with pytest.raises(ValidationFailed) as failure:
+        check(mini_project, reason=False)
+    assert any("claim:granma-staff-2020" in p and "lies in the future" in p for p in failure.value.problems)
+
+
 def test_quote_offsets_are_checked(mini_project: Settings) -> None:
     path = mini_project.graph_dir / "mini.ttl"
     path.write_text(path.read_text().replace("cmi:quoteStart 2497", "cmi:quoteStart 2498"))
