@@ -195,3 +195,15 @@ def test_literal_helpers_round_trip() -> None:
     # guards the assumption the ontology makes about Wikidata-style dates
     value = Literal("2007-01-01T00:00:00Z", datatype=URIRef("http://www.w3.org/2001/XMLSchema#dateTime"))
     assert value.toPython().year == 2007
+
+
+def test_owlready2_loads_the_generated_rdfxml_ontology(mini_project: Settings) -> None:
+    import owlready2
+    build(mini_project)
+    world = owlready2.World()
+    ontology = world.get_ontology((mini_project.dist / "ontology.owl").as_uri()).load()
+    names = {c.name for c in ontology.classes()}
+    assert {"Claim", "MedicalMission", "Country", "Reference"} <= names
+    country = world["https://w3id.org/cmikg/ontology#Country"]
+    assert world["https://w3id.org/cmikg/ontology#Place"] in country.is_a
+    world.close()
