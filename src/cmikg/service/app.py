@@ -1,11 +1,14 @@
 """The Flask application factory: one Settings, one backend, blueprints from a tuple.
 
 Every error a request can cause is turned into a response here, in one place: a 4xx/5xx
-with a plain message, never a traceback, and every response carries the dataset version.
+with a plain message, never a traceback. What every response shares is added here too:
+the dataset version, CORS headers, gzip when the client asks for it, and the refusal of
+SPARQL Update on every route.
 """
 
 from __future__ import annotations
 
+import gzip
 import importlib
 import logging
 
@@ -18,30 +21,43 @@ from cmikg.service.backend import QueryBackend, QueryError
 #: Modules that each expose a blueprint ``bp``; a module not written yet is skipped.
 BLUEPRINTS = (
     "cmikg.service.sparql",
+    "cmikg.service.metrics",
     "cmikg.service.linked_data",
     "cmikg.service.pages",
 )
+#: Bodies smaller than this are sent uncompressed: gzip would not save a packet.
+GZIP_MIN_BYTES = 1024
+COMPRESSIBLE = ("text/", "application/sparql-results", "application/json", "application/ld+json",
+                "application/n-triples", "application/rdf+xml", "application/xml", "image/svg+xml",
+                "application/javascript")
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Expose-Headers": "X-Dataset-Version, Link, ETag, Last-Modified, Content-Length",
+}
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, backend: QueryBackend | None = None) -> Flask:
     """The app serving ``settings.dist`` through ``backend`` (default: embedded workers)."""
+    from cmikg.service.metrics import Metrics
+    from cmikg.service.safety import GuardedBackend
     app = Flask("cmikg.service")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False
     if backend is None:
         from cmikg.service.embedded import EmbeddedBackend
         backend = EmbeddedBackend(settings)
-    from cmikg.service.safety import GuardedBackend
     guarded = backend if isinstance(backend, GuardedBackend) else GuardedBackend(backend, settings)
     app.extensions["cmikg"] = guarded
     app.extensions["cmikg.settings"] = settings
+    app.extensions["cmikg.metrics"] = Metrics()
     for name in BLUEPRINTS:
         module = _optional_module(name)
         if module is not None:
             app.register_blueprint(module.bp)
     _register_error_handlers(app)
+    _register_update_refusal(app)
     _register_common_headers(app)
     return app
 
@@ -66,14 +82,13 @@ def _optional_module(name: str):
 
 def error_response(status: int, message: str) -> Response:
     """A plain-text error: what went wrong, in words the client can act on."""
-    response = Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
-    return response
+    return Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
 
 
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(QueryError)
     def query_error(exc: QueryError):
-        _count_error(app, exc)
+        app.extensions["cmikg.metrics"].error(exc)
         return error_response(exc.status, str(exc))
 
     @app.errorhandler(HTTPException)
@@ -81,25 +96,63 @@ def _register_error_handlers(app: Flask) -> None:
         if exc.code == 413:
             limit = settings_of(app).max_body_bytes
             return error_response(413, f"request body larger than the limit of {limit} bytes")
-        return error_response(exc.code or 500, f"{exc.name}: {exc.description}")
+        response = error_response(exc.code or 500, f"{exc.name}: {exc.description}")
+        if exc.code == 405 and exc.valid_methods:
+            response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception):
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return error_response(500, f"internal error ({type(exc).__name__}); the query was not answered")
+        return error_response(500, f"internal error ({type(exc).__name__}); the request was not answered")
 
 
-def _count_error(app: Flask, exc: QueryError) -> None:
-    metrics = app.extensions.get("cmikg.metrics")
-    if metrics is not None:
-        metrics.error(exc)
+def _register_update_refusal(app: Flask) -> None:
+    from cmikg.service.safety import refuse_update_request
+
+    @app.before_request
+    def refuse_updates():
+        fields = set(request.args)
+        if request.mimetype == "application/x-www-form-urlencoded":
+            fields |= set(request.form)
+        refuse_update_request(request.mimetype, fields)
 
 
 def _register_common_headers(app: Flask) -> None:
     @app.after_request
-    def dataset_headers(response: Response) -> Response:
+    def common_headers(response: Response) -> Response:
         response.headers.setdefault("X-Dataset-Version", backend_of(app).version())
-        response.headers.setdefault("Access-Control-Allow-Origin", "*")
-        response.headers.setdefault("Access-Control-Expose-Headers",
-                                    "X-Dataset-Version, Link, ETag, Last-Modified, Content-Length")
+        for name, value in CORS_HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.method == "OPTIONS":
+            response.headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"
+            response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
+            response.headers["Access-Control-Max-Age"] = "86400"
+        return _gzip(response)
+
+
+def _gzip(response: Response) -> Response:
+    """Compress when the client accepts gzip and it pays off."""
+    response.vary.add("Accept-Encoding")
+    if (response.direct_passthrough or response.status_code < 200 or response.status_code >= 300
+            or "Content-Encoding" in response.headers or not _accepts_gzip()
+            or not (response.mimetype or "").startswith(COMPRESSIBLE)):
         return response
+    body = response.get_data()
+    if len(body) < GZIP_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(body, compresslevel=5, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def _accepts_gzip() -> bool:
+    for part in request.headers.get("Accept-Encoding", "").split(","):
+        name, _, params = part.strip().partition(";")
+        if name.strip().lower() in ("gzip", "x-gzip", "*"):
+            q = params.strip().removeprefix("q=").strip() if params.strip().startswith("q=") else "1"
+            try:
+                return float(q) > 0
+            except ValueError:
+                return False
+    return False

@@ -40,6 +40,12 @@ class QuerySyntax(QueryError):
     status = 400
 
 
+class BadParameter(QueryError):
+    """A request parameter with a value the service does not know, or a missing one."""
+
+    status = 400
+
+
 class QueryRefused(QueryError):
     """A well-formed request the service will not run: an update, a SERVICE not allowed."""
 
@@ -74,6 +80,12 @@ class BackendUnavailable(QueryError):
     """The engine (a worker, a remote store, a federated service) failed or is unreachable."""
 
     status = 503
+
+
+class ServiceFailed(QueryError):
+    """A remote SERVICE named in the query failed or answered something unusable."""
+
+    status = 502
 
 
 class QueryBackend(ABC):

@@ -1,26 +1,313 @@
-"""Checks applied to the query text before any backend sees it (filled in below)."""
+"""Checks applied to the query text before any backend sees it: read-only, SERVICE allowlist, row cap.
+
+The checks read the query with a tokenizer that follows the SPARQL 1.1 grammar's terminals
+(IRIs, strings, comments, prefixed names, variables), so a keyword is only seen where the
+engine sees one: ``"INSERT"`` in a string, ``<http://x/DELETE>`` or ``ex:load`` are not
+updates. A full parse would be slower by orders of magnitude on every request; the engine
+does that afterwards anyway and reports real syntax errors with their position.
+
+:class:`GuardedBackend` wraps whichever backend serves the data (embedded workers, a remote
+store), so every route, the pages included, gets the same refusals.
+"""
 
 from __future__ import annotations
 
+import csv
+import io
+import re
+from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
+from urllib.parse import urljoin
+
+import pyoxigraph as ox
 
 from cmikg.config import Settings
-from cmikg.service.backend import QueryBackend, Result
+from cmikg.service.backend import QueryBackend, QueryRefused, QuerySyntax, Result, ResultTooLarge
+
+#: Keywords that exist only in SPARQL Update; none may appear in a query.
+UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE",
+                             "COPY", "WITH", "USING"})
+QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
+UPDATE_MEDIA_TYPE = "application/sparql-update"
+
+_BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
+         "\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD\U00010000-\U000EFFFF")
+_CHARS_U = _BASE + "_"
+_CHARS = _CHARS_U + r"\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_ESC = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
+_PREFIX = f"(?:[{_BASE}](?:[{_CHARS}.]*[{_CHARS}])?)?:"
+_LOCAL = f"(?:[{_CHARS_U}:0-9]|{_ESC})(?:(?:[{_CHARS}.:]|{_ESC})*(?:[{_CHARS}:]|{_ESC}))?"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+
+_TOKEN = re.compile("|".join([
+    r"(?P<ws>\s+)",
+    r"(?P<comment>#[^\n\r]*)",
+    rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
+    r"(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
+    r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\")",
+    rf"(?P<var>[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)",
+    rf"(?P<bnode>_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)",
+    rf"(?P<pname>{_PREFIX}(?:{_LOCAL})?)",
+    r"(?P<langtag>@[a-zA-Z]+(?:-[a-zA-Z0-9]+)*)",
+    r"(?P<number>(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)",
+    r"(?P<word>[A-Za-z_][A-Za-z0-9_]*)",
+    r"(?P<punct>.)",
+]), re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class ServiceCall:
+    """One ``SERVICE [SILENT] target { ... }`` clause at the top level of the query."""
+
+    iri: str | None        # the resolved target; None for ``SERVICE ?var``
+    target: str            # the target as written
+    silent: bool
+    start: int             # offset of the SERVICE keyword
+    end: int               # offset just after the closing brace
+    group: str             # the group pattern, braces included, sent to the remote service
+    position: str          # "line L, column C" for messages
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the safety checks and the routes need to know about a query text."""
+
+    form: str | None                  # SELECT, CONSTRUCT, DESCRIBE, ASK, or None when unclear
+    base: str | None
+    prefixes: tuple[tuple[str, str], ...]
+    prologue: str                     # the BASE and PREFIX declarations, as written
+    services: tuple[ServiceCall, ...]
+
+    @property
+    def is_graph(self) -> bool:
+        """True when the answer is RDF triples rather than a results table or boolean."""
+        return self.form in ("CONSTRUCT", "DESCRIBE")
+
+
+def tokenize(text: str) -> list[Token]:
+    """The query's tokens without whitespace and comments."""
+    return [Token(m.lastgroup, m.group(), m.start(), m.end())
+            for m in _TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment")]
+
+
+def position(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset) + 1
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"line {line}, column {column}"
+
+
+def keyword(token: Token) -> str:
+    return token.text.upper() if token.kind == "word" else ""
+
+
+@lru_cache(maxsize=2048)
+def analyse(text: str) -> Analysis:
+    """Read a query; raise :class:`QueryRefused` for any update and :class:`QuerySyntax`
+    for a SERVICE clause that cannot be read. Cached: the same text gives the same answer."""
+    if not text.strip():
+        raise QuerySyntax("empty query: pass the SPARQL text in the 'query' parameter")
+    tokens = tokenize(text)
+    _refuse_updates(text, tokens)
+    base, prefixes, first = _prologue(tokens)
+    form = keyword(tokens[first]) if first < len(tokens) else ""
+    prologue = text[:tokens[first].start] if first < len(tokens) else text
+    services = tuple(_services(text, tokens, base, dict(prefixes)))
+    if re.search(r"\\[uU]", text):
+        _refuse_escaped_keywords(text, len(services))
+    return Analysis(form if form in QUERY_FORMS else None, base, tuple(prefixes), prologue, services)
+
+
+def _refuse_updates(text: str, tokens: list[Token]) -> None:
+    for token in tokens:
+        word = keyword(token)
+        if word in UPDATE_KEYWORDS:
+            raise QueryRefused(f"SPARQL Update is not allowed: this endpoint is read-only "
+                               f"({word} at {position(text, token.start)})")
+
+
+def _refuse_escaped_keywords(text: str, services: int) -> None:
+    """Some engines undo \\u escapes before parsing (as the SPARQL grammar allows), so the
+    text must be just as safe when read that way."""
+    plain = re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})",
+                   lambda m: chr(int(m.group(1) or m.group(2), 16)) if int(m.group(1) or m.group(2), 16)
+                   < 0x110000 else m.group(), text)
+    if plain == text:
+        return
+    tokens = tokenize(plain)
+    _refuse_updates(plain, tokens)
+    if sum(keyword(t) == "SERVICE" for t in tokens) != services:
+        raise QueryRefused("a SERVICE keyword written with \\u escapes is not allowed")
+
+
+def _prologue(tokens: list[Token]) -> tuple[str | None, list[tuple[str, str]], int]:
+    """BASE and PREFIX declarations; returns them and the index of the first other token."""
+    base: str | None = None
+    prefixes: list[tuple[str, str]] = []
+    i = 0
+    while i < len(tokens):
+        word = keyword(tokens[i])
+        if word == "BASE" and i + 1 < len(tokens) and tokens[i + 1].kind == "iri":
+            base = _resolve(iri_value(tokens[i + 1].text), base)
+            i += 2
+        elif (word == "PREFIX" and i + 2 < len(tokens) and tokens[i + 1].kind == "pname"
+              and tokens[i + 2].kind == "iri"):
+            prefixes.append((tokens[i + 1].text[:-1], _resolve(iri_value(tokens[i + 2].text), base)))
+            i += 3
+        else:
+            break
+    return base, prefixes, i
+
+
+def iri_value(token_text: str) -> str:
+    """The IRI inside ``<...>`` with its \\u escapes undone."""
+    return re.sub(_UCHAR, lambda m: chr(int(m.group()[2:], 16)), token_text[1:-1])
+
+
+def _resolve(iri: str, base: str | None) -> str:
+    return urljoin(base, iri) if base else iri
+
+
+def _services(text: str, tokens: list[Token], base: str | None, prefixes: dict[str, str]):
+    """The top-level SERVICE clauses (those nested in another SERVICE go to that service)."""
+    i = 0
+    while i < len(tokens):
+        if keyword(tokens[i]) != "SERVICE":
+            i += 1
+            continue
+        call, i = _service_at(text, tokens, i, base, prefixes)
+        yield call
+
+
+def _service_at(text: str, tokens: list[Token], i: int, base: str | None,
+                prefixes: dict[str, str]) -> tuple[ServiceCall, int]:
+    start = tokens[i]
+    where = position(text, start.start)
+    j = i + 1
+    silent = j < len(tokens) and keyword(tokens[j]) == "SILENT"
+    j += silent
+    if j + 1 >= len(tokens) or tokens[j + 1].text != "{":
+        raise QuerySyntax(f"SERVICE at {where}: expected an IRI or a variable, then a group in braces")
+    target = tokens[j]
+    iri = _target_iri(target, base, prefixes, where)
+    close = _matching_brace(tokens, j + 1)
+    if close is None:
+        raise QuerySyntax(f"SERVICE at {where}: the group's braces are not balanced")
+    group = text[tokens[j + 1].start:tokens[close].end]
+    return ServiceCall(iri, target.text, silent, start.start, tokens[close].end, group, where), close + 1
+
+
+def _target_iri(target: Token, base: str | None, prefixes: dict[str, str], where: str) -> str | None:
+    if target.kind == "var":
+        return None
+    if target.kind == "iri":
+        return _resolve(iri_value(target.text), base)
+    if target.kind == "pname":
+        prefix, _, local = target.text.partition(":")
+        if prefix not in prefixes:
+            raise QuerySyntax(f"SERVICE at {where}: prefix {prefix}: is not declared")
+        return prefixes[prefix] + re.sub(r"\\(.)", r"\1", local)
+    raise QuerySyntax(f"SERVICE at {where}: expected an IRI or a variable, found {target.text!r}")
+
+
+def _matching_brace(tokens: list[Token], open_index: int) -> int | None:
+    depth = 0
+    for k in range(open_index, len(tokens)):
+        if tokens[k].kind != "punct":
+            continue
+        if tokens[k].text == "{":
+            depth += 1
+        elif tokens[k].text == "}":
+            depth -= 1
+            if depth == 0:
+                return k
+    return None
+
+
+def check_services(analysis: Analysis, settings: Settings) -> None:
+    """Refuse, before any connection, every SERVICE whose target is not on the allowlist."""
+    allowed = settings.service_allowlist
+    for call in analysis.services:
+        if call.iri is None:
+            raise QueryRefused(f"SERVICE {call.target} at {call.position}: a variable service target "
+                               "is not allowed; name one of: " + ", ".join(allowed))
+        if call.iri not in allowed:
+            listed = ", ".join(allowed) if allowed else "none"
+            raise QueryRefused(f"SERVICE <{call.iri}> at {call.position} is not allowed; "
+                               f"allowed services: {listed}")
+
+
+def refuse_update_request(content_type: str, fields: Iterable[str]) -> None:
+    """Refuse a request that carries an update, whatever route or method it was sent to."""
+    if content_type.split(";")[0].strip().lower() == UPDATE_MEDIA_TYPE:
+        raise QueryRefused(f"SPARQL Update is not allowed: this endpoint is read-only "
+                           f"({UPDATE_MEDIA_TYPE} bodies are refused)")
+    if "update" in fields:
+        raise QueryRefused("SPARQL Update is not allowed: this endpoint is read-only "
+                           "(the 'update' parameter is refused)")
+
+
+def count_rows(result: Result) -> int:
+    """Rows (or triples) in a serialised answer: for backends that do not cap rows themselves."""
+    media_type = result.media_type.split(";")[0].strip()
+    if media_type == "text/csv":
+        return max(0, sum(1 for _ in csv.reader(io.StringIO(result.body.decode("utf-8")))) - 1)
+    results_format = ox.QueryResultsFormat.from_media_type(media_type)
+    if results_format is not None:
+        parsed = ox.parse_query_results(result.body, format=results_format)
+        return 1 if isinstance(parsed, ox.QueryBoolean) else sum(1 for _ in parsed)
+    rdf_format = ox.RdfFormat.from_media_type(media_type)
+    if rdf_format is not None:
+        return sum(1 for _ in ox.parse(result.body, format=rdf_format))
+    return 0
+
+
+def too_many_rows(max_rows: int) -> ResultTooLarge:
+    return ResultTooLarge(f"the answer has more than {max_rows} rows (the row cap); nothing was sent. "
+                          "Add LIMIT/OFFSET to page through it, or download the dump")
 
 
 class GuardedBackend(QueryBackend):
-    """Wraps any backend so every route gets the same safety checks."""
+    """Any backend behind the safety checks; the app wraps every backend in one."""
 
     def __init__(self, inner: QueryBackend, settings: Settings):
         self.inner = inner
         self.settings = settings
+        self.caps_rows = True
+
+    def prepare(self, query: str) -> str:
+        """The text the engine will see: checked, with allowed SERVICE calls answered."""
+        analysis = analyse(query)
+        check_services(analysis, self.settings)
+        if not analysis.services:
+            return query
+        from cmikg.service.federation import answer_services
+        inlined = answer_services(query, analysis, self.settings)
+        if analyse.__wrapped__(inlined).services:  # the remote answer must not add any
+            raise QueryRefused("a SERVICE answer could not be inlined safely")
+        return inlined
 
     def run(self, query: str, media_type: str, default_graph_uris: Iterable[str] = (),
             named_graph_uris: Iterable[str] = ()) -> Result:
-        return self.inner.run(query, media_type, default_graph_uris, named_graph_uris)
+        text = self.prepare(query)
+        result = self.inner.run(text, media_type, tuple(default_graph_uris), tuple(named_graph_uris))
+        if not self.inner.caps_rows and count_rows(result) > self.settings.max_rows:
+            raise too_many_rows(self.settings.max_rows)
+        return result
 
     def select(self, query: str) -> list[dict[str, dict]]:
-        return self.inner.select(query)
+        rows = self.inner.select(self.prepare(query))
+        if len(rows) > self.settings.max_rows:
+            raise too_many_rows(self.settings.max_rows)
+        return rows
 
     def triple_count(self) -> int:
         return self.inner.triple_count()
@@ -30,3 +317,7 @@ class GuardedBackend(QueryBackend):
 
     def close(self) -> None:
         self.inner.close()
+
+    def __getattr__(self, name: str):
+        # extras of the wrapped backend (load time, dataset digest, worker stats)
+        return getattr(self.inner, name)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 
 from gunicorn.app.base import BaseApplication
@@ -60,16 +59,18 @@ class _Gunicorn(BaseApplication):
 def serve(args: argparse.Namespace) -> int:
     from cmikg.service.app import backend_of, create_app
     settings = settings_from_args(args)
+    workers = args.workers or os.cpu_count() or 2
+    threads = args.threads or 4
     clock = time.perf_counter()
-    backend = None
     if getattr(args, "backend", None):
-        from cmikg.service.remote import RemoteBackend  # written alongside, optional
+        from cmikg.service.remote import RemoteBackend
         backend = RemoteBackend(args.backend, settings)
+    else:
+        from cmikg.service.embedded import EmbeddedBackend
+        backend = EmbeddedBackend(settings, pool_size=threads)
     app = create_app(settings, backend)
     loaded = time.perf_counter() - clock
     guarded = backend_of(app)
-    workers = args.workers or os.cpu_count() or 2
-    threads = args.threads or 4
     url = f"http://{args.host}:{args.port}/sparql"
     print(f"cmikg endpoint {url}: {guarded.triple_count()} triples, version {guarded.version()}, "
           f"loaded in {loaded:.2f} s; {workers} workers x {threads} threads, "
@@ -87,16 +88,14 @@ def serve(args: argparse.Namespace) -> int:
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
-        "post_fork": _post_fork,
+        "post_fork": lambda server, worker: _start_workers(backend),
     }
     _Gunicorn(app, options).run()
     return 0
 
 
-def _post_fork(server, worker) -> None:
-    """Start the query workers of a fresh HTTP worker before its threads start."""
-    app = worker.app.wsgi
-    start = getattr(app, "cmikg_post_fork", None)
+def _start_workers(backend) -> None:
+    """Start a fresh HTTP worker's query workers before its threads start."""
+    start = getattr(backend, "start_workers", None)
     if start is not None:
         start()
-    sys.stdout.flush()

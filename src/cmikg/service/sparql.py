@@ -1,26 +1,196 @@
-"""The SPARQL 1.1 Protocol endpoint at /sparql (filled in below)."""
+"""The SPARQL 1.1 Protocol endpoint at /sparql, its Service Description, /.well-known/void and /health.
+
+Queries arrive by GET ``?query=``, POST ``application/x-www-form-urlencoded`` or POST
+``application/sparql-query``; ``default-graph-uri`` and ``named-graph-uri`` choose the
+dataset. The answer's format comes from the ``format`` parameter or the Accept header
+(:mod:`cmikg.service.formats`). Every answer is complete or an error: the backend hands
+back finished bytes, and an answer over the row cap is refused with 413.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, request
+import hashlib
+import time
+from dataclasses import dataclass, field
+from email.utils import formatdate
+from urllib.parse import urlencode
 
-from cmikg.service.app import backend_of
-from cmikg.service.backend import QuerySyntax
+from flask import Blueprint, Flask, Response, current_app, g, request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from cmikg.service.app import backend_of, settings_of
+from cmikg.service.backend import BadParameter, QuerySyntax
+from cmikg.service.description import serialize, service_description, void_description
+from cmikg.service.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, negotiate
+from cmikg.service.safety import analyse
+
+#: Longest permalink sent in a Link header; HTTP clients refuse header lines much longer.
+MAX_LINK_CHARS = 8000
+QUERY_MEDIA_TYPE = "application/sparql-query"
+FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 bp = Blueprint("sparql", __name__)
 
 
-@bp.get("/health")
-def health() -> Response:
-    backend = backend_of(current_app)
-    return current_app.json.response({"status": "ok", "triples": backend.triple_count(),
-                                      "version": backend.version()})
+@dataclass
+class ProtocolRequest:
+    """The parts of a SPARQL Protocol request, wherever the client put them."""
+
+    query: str | None
+    default_graphs: list[str] = field(default_factory=list)
+    named_graphs: list[str] = field(default_factory=list)
+    format: str | None = None
+
+
+def read_request() -> ProtocolRequest:
+    """The query and dataset of this request; a 4xx naming the problem when malformed."""
+    if request.method in ("GET", "HEAD"):
+        return _from_params(request.args, _single(request.args, "query"))
+    content_type = request.mimetype
+    if content_type == FORM_MEDIA_TYPE:
+        return _from_params(request.form, _single(request.form, "query"), request.args)
+    if content_type == QUERY_MEDIA_TYPE:
+        try:
+            text = request.get_data(cache=True).decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise BadParameter(f"the request body is not UTF-8 (byte {exc.start})") from exc
+        return _from_params(request.args, text)
+    raise UnsupportedMediaType(
+        f"a POST must be {FORM_MEDIA_TYPE} (with a 'query' field) or {QUERY_MEDIA_TYPE}; "
+        f"got {content_type or 'no Content-Type'}")
+
+
+def _single(params, name: str) -> str | None:
+    values = params.getlist(name)
+    if len(values) > 1:
+        raise BadParameter(f"the '{name}' parameter is given {len(values)} times; give it once")
+    return values[0] if values else None
+
+
+def _from_params(params, query: str | None, extra=None) -> ProtocolRequest:
+    def all_of(name: str) -> list[str]:
+        return params.getlist(name) + (extra.getlist(name) if extra is not None else [])
+    formats = all_of("format")
+    return ProtocolRequest(query, all_of("default-graph-uri"), all_of("named-graph-uri"),
+                           formats[0] if formats else None)
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
 def sparql() -> Response:
-    query = request.values.get("query", "")
-    if not query.strip():
-        raise QuerySyntax("no query: pass the SPARQL text in the 'query' parameter")
-    result = backend_of(current_app).run(query, "application/sparql-results+json")
-    return Response(result.body, mimetype=result.media_type)
+    protocol = read_request()
+    if protocol.query is None:
+        if request.method in ("GET", "HEAD"):
+            return describe_service()
+        raise BadParameter("missing query: send a 'query' form field or an application/sparql-query body")
+    g.permalink = permalink(protocol)
+    g.query_started = time.perf_counter()
+    if not protocol.query.strip():
+        raise QuerySyntax("empty query: the 'query' parameter holds no SPARQL text")
+    analysis = analyse(protocol.query)
+    fmt = negotiate(GRAPH_FORMATS if analysis.is_graph else RESULT_FORMATS,
+                    request.headers.get("Accept"), protocol.format)
+    tag = etag(protocol, fmt)
+    if tag in request.if_none_match:
+        return _with_validators(Response(status=304), tag)
+    result = backend_of(current_app).run(protocol.query, fmt.media_type, protocol.default_graphs,
+                                         protocol.named_graphs)
+    response = Response(result.body, content_type=fmt.content_type)
+    return _with_validators(response, tag)
+
+
+def permalink(protocol: ProtocolRequest) -> str:
+    """A GET URL that gives the same answer (content negotiation aside)."""
+    params = [("query", protocol.query or "")]
+    params += [("default-graph-uri", uri) for uri in protocol.default_graphs]
+    params += [("named-graph-uri", uri) for uri in protocol.named_graphs]
+    return f"{public_base()}sparql?{urlencode(params)}"
+
+
+def public_base() -> str:
+    return settings_of(current_app).public_base or request.host_url
+
+
+def etag(protocol: ProtocolRequest, fmt: Format) -> str:
+    """Same dataset, query, dataset choice and format: same answer."""
+    backend = backend_of(current_app)
+    dataset = getattr(backend, "dataset", None)
+    fingerprint = getattr(dataset, "sha256", "") or backend.version()
+    key = "\x00".join([fingerprint, protocol.query or "", fmt.media_type, *protocol.default_graphs, "\x01",
+                       *protocol.named_graphs])
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32]
+
+
+def _with_validators(response: Response, tag: str) -> Response:
+    response.set_etag(tag, weak=True)
+    dataset = getattr(backend_of(current_app), "dataset", None)
+    if dataset is not None:
+        response.headers["Last-Modified"] = formatdate(dataset.modified, usegmt=True)
+    response.headers["Cache-Control"] = "no-cache"
+    response.vary.add("Accept")
+    return response
+
+
+def describe_service() -> Response:
+    """GET /sparql without a query: the Service Description, in a negotiated RDF format."""
+    endpoint = f"{public_base()}sparql"
+    fmt = negotiate(GRAPH_FORMATS, request.headers.get("Accept"), request.args.get("format"))
+    body = _cached(current_app, ("sd", endpoint, fmt.media_type), lambda: serialize(service_description(
+        settings_of(current_app), backend_of(current_app), endpoint, f"{public_base()}.well-known/void"), fmt))
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+@bp.get("/.well-known/void")
+def void() -> Response:
+    """The dataset's VoID description (dist/void.ttl and the endpoint), negotiated."""
+    endpoint = f"{public_base()}sparql"
+    fmt = negotiate(GRAPH_FORMATS, request.headers.get("Accept"), request.args.get("format"))
+
+    def make() -> bytes | None:
+        graph = void_description(settings_of(current_app), backend_of(current_app), endpoint)
+        return None if graph is None else serialize(graph, fmt)
+    body = _cached(current_app, ("void", endpoint, fmt.media_type), make)
+    if body is None:
+        return Response("no VoID description: dist/void.ttl is missing (run `cmikg build`)\n",
+                        status=404, mimetype="text/plain")
+    response = Response(body, content_type=fmt.content_type)
+    response.vary.add("Accept")
+    return response
+
+
+def _cached(app: Flask, key: tuple, make):
+    cache = app.extensions.setdefault("cmikg.documents", {})
+    if key not in cache:
+        cache[key] = make()
+    return cache[key]
+
+
+@bp.get("/health")
+def health() -> Response:
+    """For load balancers and operators: answers without touching the store."""
+    backend = backend_of(current_app)
+    settings = settings_of(current_app)
+    dataset = getattr(backend, "dataset", None)
+    pool = getattr(getattr(backend, "pool", None), "stats", None)
+    body = {"status": "ok", "version": backend.version(), "triples": backend.triple_count(),
+            "sha256": getattr(dataset, "sha256", None), "query_timeout_seconds": settings.query_timeout,
+            "max_rows": settings.max_rows, "max_body_bytes": settings.max_body_bytes,
+            "service_allowlist": list(settings.service_allowlist)}
+    if pool is not None:
+        body["workers"] = {"started": pool.started, "killed_at_deadline": pool.killed, "crashed": pool.crashed,
+                           "network_sandbox": pool.sandboxed}
+    return current_app.json.response(body)
+
+
+@bp.after_request
+def _query_headers(response: Response) -> Response:
+    link = getattr(g, "permalink", None)
+    if link is not None:
+        if len(link) <= MAX_LINK_CHARS:
+            response.headers.add("Link", f'<{link}>; rel="canonical"')
+        started = getattr(g, "query_started", None)
+        metrics = current_app.extensions.get("cmikg.metrics")
+        if metrics is not None and started is not None:
+            metrics.observe(time.perf_counter() - started, response.status_code)
+    return response
