@@ -1,0 +1,3 @@
+INSERT DATA { GRAPH <$graph> {
+$triples
+} }
