@@ -100,3 +100,17 @@ def test_missing_snapshot_is_a_warning_not_an_error(small_project):
     assert done.returncode == 0, done.stdout
     assert "4 link(s) have no snapshot entry" in done.stdout
     assert "linkable but unlinked (1, information):" in done.stdout
+
+
+def test_the_build_runs_the_check(copy_project):
+    settings = copy_project(with_graph=True)
+    twin = settings.graph_dir / "entities" / "twin.ttl"
+    twin.write_text('@prefix cmi: <https://w3id.org/cmikg/ontology#> .\n'
+                    '@prefix owl: <http://www.w3.org/2002/07/owl#> .\n'
+                    '<https://w3id.org/cmikg/id/place/twin-of-cuba> owl:sameAs <http://www.wikidata.org/entity/Q241> .\n'
+                    '<https://w3id.org/cmikg/id/place/bad-link> owl:sameAs "Q241" .\n', encoding="utf-8")
+    done = run_cmikg(settings, "validate", "--no-reasoner")
+    assert done.returncode == 1
+    assert "Q241 is linked from 2 nodes: graph/entities/places.ttl: country:cub, " \
+           "graph/entities/twin.ttl: place:twin-of-cuba" in done.stderr
+    assert "graph/entities/twin.ttl: place:bad-link owl:sameAs 'Q241': not a Wikidata item IRI" in done.stderr

@@ -172,3 +172,8 @@ def format_result(result: CheckResult, verbose: bool = False) -> str:
         if len(shown) < len(result.unlinked):
             lines.append(f"  … and {len(result.unlinked) - len(shown)} more (--all lists them)")
     return "\n".join(lines)
+
+
+def build_problems(settings: Settings, sources) -> list[str]:
+    """The errors of :func:`check_links`, for the build's list of problems (warnings stay out)."""
+    return check_links(settings, sources.ontology, sources.data, sources.origin).errors

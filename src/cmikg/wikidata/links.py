@@ -2,7 +2,7 @@
 
 A link is ``node owl:sameAs <http://www.wikidata.org/entity/Q…>``. Anything else that
 points at wikidata.org through ``owl:sameAs`` (an https IRI, a ``/wiki/`` page, a
-property, a literal) is kept as a malformed link, so that the check can name it instead
+property) or is a bare QID ("Q241") is kept as a malformed link, so that the check can name it instead
 of silently ignoring a typo.
 """
 
@@ -40,8 +40,10 @@ def item_iri(qid: str) -> URIRef:
 
 
 def is_wikidata_target(target: Node) -> bool:
-    """Whether a sameAs target is meant as a Wikidata link (well-formed or not)."""
-    return "wikidata.org" in str(target).lower()
+    """Whether a sameAs target is meant as a Wikidata link (well-formed or not): anything at
+    wikidata.org, or a bare QID written as a literal."""
+    text = str(target).strip()
+    return "wikidata.org" in text.lower() or bool(QID.fullmatch(text))
 
 
 def wikidata_links(data: Graph) -> list[Link]:
