@@ -30,6 +30,7 @@ from cmikg.loading import SourceGraph, load_shapes, load_sources, new_graph
 from cmikg.namespaces import BASE, CMI, DATASET, ID, PREFIXES, RDF, VOID, XSD
 from cmikg.reasoning import Inconsistent, check_consistency, declared_terms
 from cmikg.validation import run_shacl, short
+from cmikg.wikidata.checks import build_problems as wikidata_problems
 
 DUMPS = {"cmikg.nt": "nt", "cmikg.ttl": "turtle", "cmikg.jsonld": "json-ld", "cmikg.rdf": "xml"}
 
@@ -58,6 +59,7 @@ def check(settings: Settings, reason: bool = True) -> CheckedGraph:
     problems += [str(v) for v in run_shacl(sources, shapes, full)]
     timings["shacl"] = time.perf_counter() - clock
     problems += evidence.check_quotes(sources, settings)
+    problems += wikidata_problems(settings, sources)  # Wikidata links: see cmikg.wikidata.checks
     if problems:
         raise ValidationFailed(f"{len(problems)} problem(s) in the graph", problems)
     if reason:
