@@ -1,0 +1,141 @@
+"""Everything the entity page shows about one IRI, gathered through the backend.
+
+Four page queries: the entity's own triples and references, the claims that concern it
+(with the claims that answer them, so disagreements can be shown side by side), the
+entities linking to it, and what cites it when it is a source.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cmikg.namespaces import OWL, PROV, RDF, RDFS, WD
+from cmikg.service import page_queries
+from cmikg.service.links import entity_path
+from cmikg.service.nodes import Claim, Node, Reference, Value, claim_from, fold, references_of
+from cmikg.service.vocabulary import vocabulary
+
+#: Properties the page shows in the header rather than in the table of facts.
+HEADER = {str(p) for p in (RDF.type, RDFS.label, RDFS.comment, OWL.sameAs, PROV.wasDerivedFrom)}
+SECTIONS = ("self", "about", "mentions", "answers")
+
+
+@dataclass
+class Disagreement:
+    """Two claims shown side by side: ``left`` contradicts or disputes ``right``."""
+
+    left: Claim
+    relation: str
+    right: Claim
+
+
+@dataclass
+class EntityPage:
+    iri: str
+    node: Node
+    labels: dict[str, str]
+    types: list[Value]
+    comments: list[str]
+    wikidata: list[str]
+    same_as: list[str]
+    facts: list[tuple[str, list[Value]]]
+    references: list[Reference]
+    claims: dict[str, list[Claim]] = field(default_factory=dict)
+    disagreements: list[Disagreement] = field(default_factory=list)
+    linked_from: list[tuple[str, list[Value]]] = field(default_factory=list)
+    cited_by: list[tuple[str, list[Value]]] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return self.labels.get("en") or next(iter(self.labels.values()), "") or self.iri
+
+    @property
+    def path(self) -> str:
+        return entity_path(self.iri) or ""
+
+    @property
+    def is_claim(self) -> bool:
+        return bool(self.claims.get("self"))
+
+
+def load(iri: str) -> EntityPage | None:
+    """The page of ``iri``, or None when the graph says nothing about it."""
+    nodes = fold(page_queries.select("entity", this=iri))
+    node = nodes.get(iri)
+    if node is None:
+        return None
+    vocab = vocabulary()
+    same_as = [v.iri for v in node.values(OWL.sameAs)]
+    page = EntityPage(
+        iri=iri, node=node,
+        labels={v.term.lang or "en": v.term.value for v in reversed(node.values(RDFS.label))},
+        types=node.values(RDF.type), comments=[v.term.value for v in node.values(RDFS.comment)],
+        wikidata=[s for s in same_as if s.startswith(str(WD))],
+        same_as=[s for s in same_as if not s.startswith(str(WD))],
+        facts=[(vocab.label(p), values)
+               for p, values in node.props.items() if p not in HEADER],
+        references=references_of(node, nodes))
+    page.claims, page.disagreements = _claims(iri)
+    page.linked_from = _linked_from(iri)
+    page.cited_by = _cited_by(iri)
+    return page
+
+
+def _claims(iri: str) -> tuple[dict[str, list[Claim]], list[Disagreement]]:
+    rows = page_queries.select("entity-claims", this=iri)
+    nodes = fold(rows)
+    sections: dict[str, set[str]] = {}
+    for row in rows:
+        sections.setdefault(row["claim"].value, set()).add(row["section"].value)
+    vocab = vocabulary()
+    claims = {c: claim_from(nodes[c], nodes, vocab) for c in sections if c in nodes}
+    by_section: dict[str, list[Claim]] = {name: [] for name in SECTIONS}
+    for claim_iri, names in sections.items():
+        claim = claims.get(claim_iri)
+        if claim is None:
+            continue
+        claim.sections = names
+        first = next(name for name in SECTIONS if name in names)
+        by_section[first].append(claim)
+    for listed in by_section.values():
+        listed.sort(key=_claim_order)
+    return by_section, _disagreements(claims, by_section)
+
+
+def _claim_order(claim: Claim) -> tuple:
+    return (claim.predicate_label, claim.point_in_time or claim.start or "9999", claim.label)
+
+
+def _disagreements(claims: dict[str, Claim], by_section: dict[str, list[Claim]]) -> list[Disagreement]:
+    """Each contested pair once, the entity's own claim on the left."""
+    own = [c for name in ("self", "about", "mentions") for c in by_section[name]]
+    seen: set[frozenset[str]] = set()
+    pairs = []
+    for claim in own:
+        for relation, targets in (("contradicts", claim.contradicts), ("disputes", claim.disputes),
+                                  ("is disputed by", claim.disputed_by)):
+            for target in targets:
+                key = frozenset((claim.iri, target))
+                if target in claims and key not in seen:
+                    seen.add(key)
+                    pairs.append(Disagreement(claim, relation, claims[target]))
+    return pairs
+
+
+def _grouped(rows: list[page_queries.Row], key: str, item: str, label: str) -> list[tuple[str, list[Value]]]:
+    vocab = vocabulary()
+    groups: dict[str, list[Value]] = {}
+    for row in rows:
+        values = groups.setdefault(row[key].value, [])
+        value = Value(row[item], row[label].value if label in row else "")
+        if value not in values:
+            values.append(value)
+    return [(vocab.label(k), v) for k, v in groups.items()]
+
+
+def _linked_from(iri: str) -> list[tuple[str, list[Value]]]:
+    return _grouped(page_queries.select("entity-incoming", this=iri), "property", "subject", "subjectLabel")
+
+
+def _cited_by(iri: str) -> list[tuple[str, list[Value]]]:
+    return _grouped(page_queries.select("entity-cited-by", this=iri), "how", "holder", "holderLabel")
