@@ -29,7 +29,7 @@ def service_description(settings: Settings, backend: QueryBackend, endpoint: str
     dataset = getattr(backend, "dataset", None)
     text = Template((TEMPLATES / "service-description.ttl").read_text(encoding="utf-8")).substitute(
         endpoint=endpoint, dataset=str(DATASET), version=backend.version(),
-        sha256=getattr(dataset, "sha256", ""), timeout=f"{settings.query_timeout:g}",
+        sha256=getattr(dataset, "sha256", ""), timeout=repr(float(settings.query_timeout)),
         max_rows=settings.max_rows, max_body=settings.max_body_bytes, triples=backend.triple_count(),
         void=void_url)
     graph = Graph()

@@ -8,11 +8,14 @@ answer over the cap is refused whole, never sent cut short.
 
 from __future__ import annotations
 
+import csv
 import gc
 import hashlib
+import io
 import json
 from dataclasses import dataclass
 from functools import partial
+from itertools import islice
 from pathlib import Path
 from typing import Iterable
 
@@ -20,17 +23,19 @@ import pyoxigraph as ox
 
 from cmikg.config import Settings
 from cmikg.namespaces import PREFIXES
-from cmikg.service.backend import (BackendUnavailable, NotAcceptable, QueryBackend, QuerySyntax, Result)
+from cmikg.service.backend import (BackendUnavailable, NotAcceptable, QueryBackend, QuerySyntax, Result,
+                                   ResultTooLarge)
 from cmikg.service.executor import WorkerPool
 from cmikg.service.safety import too_many_rows
 from cmikg.store import EmbeddedStore
 
 SPARQL_JSON = "application/sparql-results+json"
 
-#: The fewest bytes one row (or triple) can take in each format: an answer shorter than
-#: ``max_rows`` times this cannot be over the cap, so it needs no counting.
-MIN_ROW_BYTES = {ox.QueryResultsFormat.JSON: 3, ox.QueryResultsFormat.XML: 17, ox.QueryResultsFormat.CSV: 2}
-MIN_TRIPLE_BYTES = 2
+#: The fewest bytes one row can take in each format: an answer shorter than ``max_rows``
+#: times this cannot be over the cap, so only longer answers need their rows counted.
+MIN_ROW_BYTES = {ox.QueryResultsFormat.JSON: 3, ox.QueryResultsFormat.XML: 9, ox.QueryResultsFormat.CSV: 2}
+#: Largest answer a worker builds in memory, whatever its row count.
+MAX_ANSWER_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ def _error(kind: str, message: str, max_rows: int):
         return QuerySyntax(f"query syntax error: {message}")
     if kind == "rows":
         return too_many_rows(max_rows)
+    if kind == "bytes":
+        return ResultTooLarge(f"the answer is larger than {MAX_ANSWER_BYTES >> 20} MiB; nothing was sent. "
+                              "Add LIMIT/OFFSET to page through it, or download the dump")
     if kind == "notacceptable":
         return NotAcceptable(message)
     return BackendUnavailable(f"the query could not be evaluated: {message}")
@@ -113,26 +121,33 @@ class _Overflow(Exception):
     """Raised by a sink to stop the serialiser early."""
 
 
+class _TooMany(Exception):
+    """More rows than the cap."""
+
+
+class _Unacceptable(Exception):
+    """The requested format cannot carry this kind of answer."""
+
+
 class _Sink:
     """A write target that keeps the bytes and stops the serialiser past a limit."""
 
-    def __init__(self, max_bytes: int | None = None, max_lines: int | None = None):
+    def __init__(self, max_lines: int | None = None):
         self.parts: list[bytes] = []
         self.size = 0
         self.lines = 0
-        self.max_bytes = max_bytes
         self.max_lines = max_lines
 
     def write(self, chunk) -> int:
         data = bytes(chunk)
         self.parts.append(data)
         self.size += len(data)
-        if self.max_bytes is not None and self.size > self.max_bytes:
+        if self.size > MAX_ANSWER_BYTES:
             raise _Overflow
         if self.max_lines is not None:
             self.lines += data.count(b"\n")
             if self.lines > self.max_lines:
-                raise _Overflow
+                raise _TooMany
         return len(data)
 
     def flush(self) -> None:
@@ -145,31 +160,23 @@ class _Sink:
 def evaluate(store: ox.Store, job: tuple) -> tuple[str, object]:
     """Run one job: ``("ok", body)`` or an error kind with its message."""
     query, media_type, default_graphs, named_graphs, max_rows = job
-    options = _dataset_options(default_graphs, named_graphs)
-    run = partial(store.query, query, **options)
     try:
-        result = run()
+        result = store.query(query, **_dataset_options(default_graphs, named_graphs))
         if isinstance(result, ox.QueryBoolean):
             return "ok", result.serialize(format=_results_format(media_type, "an ASK"))
         if isinstance(result, ox.QuerySolutions):
-            return "ok", _solutions(run, result, _results_format(media_type, "a SELECT"), max_rows)
-        return "ok", _triples(run, result, _rdf_format(media_type), max_rows)
+            return "ok", _solutions(result, _results_format(media_type, "a SELECT"), max_rows)
+        return "ok", _triples(result, _rdf_format(media_type), max_rows)
     except SyntaxError as exc:
         return "syntax", str(exc)
     except _TooMany:
         return "rows", ""
+    except _Overflow:
+        return "bytes", ""
     except _Unacceptable as exc:
         return "notacceptable", str(exc)
     except (OSError, ValueError, TypeError, RuntimeError) as exc:
         return "error", str(exc)
-
-
-class _TooMany(Exception):
-    pass
-
-
-class _Unacceptable(Exception):
-    pass
 
 
 def _dataset_options(default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> dict:
@@ -197,40 +204,33 @@ def _rdf_format(media_type: str) -> ox.RdfFormat:
     return found
 
 
-def _solutions(run, result: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: int) -> bytes:
-    """Serialise directly when the size proves the cap is kept; otherwise count exactly."""
-    if fmt in MIN_ROW_BYTES:
-        sink = _Sink(max_bytes=MIN_ROW_BYTES[fmt] * max_rows + 256)
-        try:
-            result.serialize(sink, format=fmt)
-            return sink.value()
-        except _Overflow:
-            result = run()
-    tsv = _counted(lambda sink: result.serialize(sink, format=ox.QueryResultsFormat.TSV), max_rows + 1)
-    if fmt == ox.QueryResultsFormat.TSV:
-        return tsv
-    return ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV).serialize(format=fmt)
+def _solutions(result: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: int) -> bytes:
+    """Serialised by the engine; rows counted only when the size leaves the cap in doubt."""
+    if fmt == ox.QueryResultsFormat.TSV:  # one line per row: counted as it is written
+        sink = _Sink(max_lines=max_rows + 1)
+        result.serialize(sink, format=fmt)
+        return sink.value()
+    sink = _Sink()
+    result.serialize(sink, format=fmt)
+    body = sink.value()
+    if len(body) > MIN_ROW_BYTES[fmt] * max_rows + 256 and _count_rows(body, fmt) > max_rows:
+        raise _TooMany
+    return body
 
 
-def _triples(run, result: ox.QueryTriples, fmt: ox.RdfFormat, max_rows: int) -> bytes:
-    if fmt != ox.RdfFormat.N_TRIPLES:
-        sink = _Sink(max_bytes=MIN_TRIPLE_BYTES * max_rows + 1024)
-        try:
-            ox.serialize(result, sink, format=fmt, prefixes=PREFIXES)
-            return sink.value()
-        except _Overflow:
-            result = run()
-    nt = _counted(lambda sink: ox.serialize(result, sink, format=ox.RdfFormat.N_TRIPLES), max_rows)
-    if fmt == ox.RdfFormat.N_TRIPLES:
-        return nt
-    return ox.serialize(ox.parse(nt, format=ox.RdfFormat.N_TRIPLES), format=fmt, prefixes=PREFIXES)
+def _count_rows(body: bytes, fmt: ox.QueryResultsFormat) -> int:
+    if fmt == ox.QueryResultsFormat.XML:  # "<" inside values is always escaped
+        return body.count(b"<result>") + body.count(b"<result/>")
+    if fmt == ox.QueryResultsFormat.CSV:  # a quoted value may hold a line break
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1
+    return sum(1 for _ in ox.parse_query_results(body, format=fmt))
 
 
-def _counted(write, max_lines: int) -> bytes:
-    """Line-per-row output (TSV, N-Triples), stopped as soon as it passes ``max_lines``."""
-    sink = _Sink(max_lines=max_lines)
-    try:
-        write(sink)
-    except _Overflow:
-        raise _TooMany from None
+def _triples(result: ox.QueryTriples, fmt: ox.RdfFormat, max_rows: int) -> bytes:
+    """Triples are collected first (stopping past the cap), then serialised."""
+    triples = list(islice(result, max_rows + 1))
+    if len(triples) > max_rows:
+        raise _TooMany
+    sink = _Sink()
+    ox.serialize(triples, sink, format=fmt, prefixes=PREFIXES)
     return sink.value()

@@ -69,16 +69,14 @@ def _weight(fmt: Format, ranges: list[tuple[str, float]]) -> tuple[float, int]:
     best: tuple[int, float] = (-1, 0.0)
     for media, q in ranges:
         kind, _, sub = media.partition("/")
-        for offered in (fmt.media_type, *fmt.aliases):
-            okind, _, _ = offered.partition("/")
-            if media == offered:
-                specificity = 2
-            elif sub == "*" and (kind == "*" or kind == okind):
-                specificity = 0 if kind == "*" else 1
-            else:
-                continue
-            if specificity > best[0] or (specificity == best[0] and q > best[1]):
-                best = (specificity, q)
+        if fmt.accepts(media):
+            specificity = 2
+        elif sub == "*" and kind in ("*", fmt.media_type.partition("/")[0]):
+            specificity = 0 if kind == "*" else 1  # wildcards match the format's own type, not aliases
+        else:
+            continue
+        if specificity > best[0] or (specificity == best[0] and q > best[1]):
+            best = (specificity, q)
     return best[1], best[0]
 
 

@@ -13,6 +13,7 @@ import hashlib
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
+from functools import lru_cache
 from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, g, request
@@ -90,7 +91,7 @@ def sparql() -> Response:
     fmt = negotiate(GRAPH_FORMATS if analysis.is_graph else RESULT_FORMATS,
                     request.headers.get("Accept"), protocol.format)
     tag = etag(protocol, fmt)
-    if tag in request.if_none_match:
+    if request.if_none_match.contains_weak(tag):
         return _with_validators(Response(status=304), tag)
     result = backend_of(current_app).run(protocol.query, fmt.media_type, protocol.default_graphs,
                                          protocol.named_graphs)
@@ -100,10 +101,16 @@ def sparql() -> Response:
 
 def permalink(protocol: ProtocolRequest) -> str:
     """A GET URL that gives the same answer (content negotiation aside)."""
-    params = [("query", protocol.query or "")]
-    params += [("default-graph-uri", uri) for uri in protocol.default_graphs]
-    params += [("named-graph-uri", uri) for uri in protocol.named_graphs]
-    return f"{public_base()}sparql?{urlencode(params)}"
+    return _permalink(public_base(), protocol.query or "", tuple(protocol.default_graphs),
+                      tuple(protocol.named_graphs))
+
+
+@lru_cache(maxsize=1024)
+def _permalink(base: str, query: str, default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> str:
+    params = [("query", query)]
+    params += [("default-graph-uri", uri) for uri in default_graphs]
+    params += [("named-graph-uri", uri) for uri in named_graphs]
+    return f"{base}sparql?{urlencode(params)}"
 
 
 def public_base() -> str:
