@@ -9,7 +9,8 @@ import shutil
 
 import pytest
 from pyld import jsonld
-from rdflib import Graph, URIRef
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from cmikg.export import DUMPS
 from cmikg.namespaces import PREFIXES
@@ -148,10 +149,13 @@ def test_jsonld_round_trips_without_loss(built):
     context = json.loads((built.dist / "context.jsonld").read_text(encoding="utf-8"))
     compacted = jsonld.compact(jsonld.expand(document), context)
     assert compacted["@context"] == context["@context"]
-    options = {"algorithm": "URDNA2015", "format": "application/n-quads"}
-    from_json = jsonld.normalize(jsonld.expand(compacted), options)
-    from_nt = jsonld.normalize((built.dist / "cmikg.nt").read_text(encoding="utf-8"),
-                               {**options, "inputFormat": "application/n-quads"})
-    assert from_json.splitlines() and sorted(from_json.splitlines()) == sorted(from_nt.splitlines())
+    quads = jsonld.to_rdf(jsonld.expand(compacted), {"format": "application/n-quads"})
+    dump = (built.dist / "cmikg.nt").read_text(encoding="utf-8")
+    ground = lambda text: {line for line in text.splitlines() if line and "_:" not in line}  # noqa: E731
+    assert ground(quads) and ground(quads) == ground(dump), "triples without blank nodes, compared verbatim"
+    from_json, from_nt = Graph(), Graph()
+    from_json.parse(data=quads, format="nt")
+    from_nt.parse(data=dump, format="nt")
+    assert isomorphic(from_json, from_nt), "with the ontology's blank nodes (OWL lists), up to renaming"
     iris = json.dumps(compacted)
     assert '"country:cub"' in iris, "entity IRIs compact to prefixed names"
