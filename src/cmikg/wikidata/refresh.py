@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from importlib import resources
 from pathlib import Path
 
 from rdflib import URIRef
@@ -38,11 +37,14 @@ class RefreshReport:
     requests: int = 0
 
 
-def snapshot_query(qids: list[str]) -> str:
-    """The packaged query with its VALUES block filled with ``qids``."""
-    template = resources.files("cmikg.wikidata").joinpath("snapshot.rq").read_text(encoding="utf-8")
+def snapshot_query(settings: Settings, qids: list[str]) -> str:
+    """queries/wikidata/snapshot.rq with its VALUES block filled with ``qids``."""
+    path = settings.queries_dir / "wikidata" / "snapshot.rq"
+    if not path.is_file():
+        raise CmikgError(f"{settings.rel(path)}: the refresh query is missing")
+    template = path.read_text(encoding="utf-8")
     if template.count(VALUES_SLOT) != 1:
-        raise CmikgError(f"cmikg/wikidata/snapshot.rq: expected one {VALUES_SLOT!r} to fill")
+        raise CmikgError(f"{settings.rel(path)}: expected one {VALUES_SLOT!r} to fill")
     bad = [q for q in qids if not QID.fullmatch(q)]
     if bad:
         raise CmikgError(f"not QIDs: {', '.join(bad)}")
@@ -94,7 +96,7 @@ def refresh_from_endpoint(settings: Settings, endpoint: str, politeness: Politen
     fetched: dict[str, Entry] = {}
     try:
         for batch in batches(qids, politeness.batch_size):
-            fetched.update(entries_from_bindings(batch, client.select(snapshot_query(batch)), origin))
+            fetched.update(entries_from_bindings(batch, client.select(snapshot_query(settings, batch)), origin))
     finally:
         client.close()
     report = _merge(settings, qids, fetched, replace_endpoint_entries=True)
