@@ -11,12 +11,18 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import rdflib
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from cmikg.config import Settings
 from cmikg.errors import InputError
 from cmikg.namespaces import CMI, ID, PREFIXES, RDF
+
+
+# Keep literals as curators wrote them: rdflib would otherwise rewrite Wikidata-style
+# "2007-01-01T00:00:00Z" as "...+00:00", which is the same instant but not the same text.
+rdflib.NORMALIZE_LITERALS = False
 
 
 @dataclass
