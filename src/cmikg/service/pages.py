@@ -24,6 +24,9 @@ bp = blueprint("pages", __name__, static_folder=str(STATIC), static_url_path="/a
 
 #: Rows shown on the query page; the downloads carry the whole answer.
 SHOWN_ROWS = 1000
+#: Download formats of the query page, by file suffix.
+DOWNLOADS = {"csv": "text/csv", "json": "application/sparql-results+json", "nt": "application/n-triples",
+             "ttl": "text/turtle"}
 
 
 @bp.app_template_global()
@@ -137,10 +140,10 @@ def _permalink(query_text: str) -> str:
 
 @bp.route("/query/results.<fmt>", methods=["GET", "POST"])
 def query_download(fmt: str) -> Response:
-    """The whole answer as CSV or SPARQL JSON, for the query page's download links."""
-    media = {"csv": "text/csv", "json": "application/sparql-results+json"}.get(fmt)
+    """The whole answer as a file: CSV or SPARQL JSON for tables, N-Triples or Turtle for graphs."""
+    media = DOWNLOADS.get(fmt)
     if media is None:
-        abort(404, f"no download format {fmt!r}: use results.csv or results.json")
+        abort(404, f"no download format {fmt!r}: use results.{', results.'.join(DOWNLOADS)}")
     query_text = request.values.get("query", "")
     if not query_text.strip():
         abort(400, "no query: pass the SPARQL text in the 'query' parameter")

@@ -1,9 +1,9 @@
 """A query typed on the query page, run through the backend and read back as a table.
 
 SELECT and ASK answers come back as SPARQL JSON results; CONSTRUCT and DESCRIBE answers as
-N-Triples, shown as subject / predicate / object rows. The query's form is guessed from its
-text to ask for the right format first; a wrong guess (the backend answers 406) is retried
-with the other format, so the guess only saves a round trip.
+N-Triples, shown as subject / predicate / object rows. The query's form, read by the same
+tokenizer the safety checks use, decides which format to ask for; should the backend still
+answer 406, the other format is tried.
 """
 
 from __future__ import annotations
@@ -16,13 +16,10 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from cmikg.service.backend import NotAcceptable, QueryBackend
 from cmikg.service.page_queries import Term, term_from
+from cmikg.service.safety import analyse
 
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
-_COMMENT = re.compile(r"(?m)(^|\s)#[^\n]*$")
-_IRI = re.compile(r"<[^<>\s]*>")
-_STRING = re.compile(r"'''.*?'''|\"\"\".*?\"\"\"|'(?:[^'\\\n]|\\.)*'|\"(?:[^\"\\\n]|\\.)*\"", re.S)
-_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.I)
 _POSITION = re.compile(r"(?:error at |line )(\d+):(\d+)")
 #: Characters of a parser message shown before the rest is folded away.
 SHORT_MESSAGE = 240
@@ -36,15 +33,8 @@ class Table:
     boolean: bool | None = None
 
 
-def query_form(text: str) -> str:
-    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first form keyword outside IRIs, strings and comments."""
-    bare = _COMMENT.sub(" ", _STRING.sub('""', _IRI.sub("<>", text)))
-    found = _FORM.search(bare)
-    return found.group(1).upper() if found else "SELECT"
-
-
 def run(backend: QueryBackend, query: str) -> Table:
-    graph_first = query_form(query) in ("CONSTRUCT", "DESCRIBE")
+    graph_first = analyse(query).form in ("CONSTRUCT", "DESCRIBE")
     order = (NTRIPLES, RESULTS_JSON) if graph_first else (RESULTS_JSON, NTRIPLES)
     try:
         result = backend.run(query, order[0])
