@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cmikg.namespaces import OWL, PROV, RDF, RDFS, WD
+from cmikg.namespaces import CMI, OWL, PROV, RDF, RDFS, WD
 from cmikg.service import page_queries
 from cmikg.service.links import entity_path
-from cmikg.service.nodes import Claim, Node, Reference, Value, claim_from, fold, references_of
+from cmikg.service.nodes import Claim, Node, Reference, Value, claim_from, fold, reference_from, references_of
 from cmikg.service.vocabulary import vocabulary
 
 #: Properties the page shows in the header rather than in the table of facts.
 HEADER = {str(p) for p in (RDF.type, RDFS.label, RDFS.comment, OWL.sameAs, PROV.wasDerivedFrom)}
-SECTIONS = ("self", "about", "mentions", "answers")
+SECTIONS = ("self", "about", "mentions", "rests-on", "answers")
 
 
 @dataclass
@@ -44,9 +44,13 @@ class EntityPage:
     disagreements: list[Disagreement] = field(default_factory=list)
     linked_from: list[tuple[str, list[Value]]] = field(default_factory=list)
     cited_by: list[tuple[str, list[Value]]] = field(default_factory=list)
+    #: The entity itself read as a reference, when it is one (it carries a quote).
+    as_reference: Reference | None = None
 
     @property
     def label(self) -> str:
+        if self.as_reference is not None and not self.labels:
+            return f"Quote: “{self.as_reference.quote}”"
         return self.labels.get("en") or next(iter(self.labels.values()), "") or self.iri
 
     @property
@@ -74,7 +78,8 @@ def load(iri: str) -> EntityPage | None:
         same_as=[s for s in same_as if not s.startswith(str(WD))],
         facts=[(vocab.label(p), values)
                for p, values in node.props.items() if p not in HEADER],
-        references=references_of(node, nodes))
+        references=references_of(node, nodes),
+        as_reference=reference_from(node) if node.values(CMI.quote) else None)
     page.claims, page.disagreements = _claims(iri)
     page.linked_from = _linked_from(iri)
     page.cited_by = _cited_by(iri)
@@ -107,13 +112,13 @@ def _claim_order(claim: Claim) -> tuple:
 
 
 def _disagreements(claims: dict[str, Claim], by_section: dict[str, list[Claim]]) -> list[Disagreement]:
-    """Each contested pair once, the entity's own claim on the left."""
+    """Each contested (or uneasy) pair once, the entity's own claim on the left."""
     own = [c for name in ("self", "about", "mentions") for c in by_section[name]]
     seen: set[frozenset[str]] = set()
     pairs = []
     for claim in own:
         for relation, targets in (("contradicts", claim.contradicts), ("disputes", claim.disputes),
-                                  ("is disputed by", claim.disputed_by)):
+                                  ("is disputed by", claim.disputed_by), ("is in tension with", claim.in_tension)):
             for target in targets:
                 key = frozenset((claim.iri, target))
                 if target in claims and key not in seen:

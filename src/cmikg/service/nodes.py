@@ -104,7 +104,7 @@ SHOWN_APART = {str(p) for p in (
     RDF.type, RDFS.label, RDFS.comment, CMI.subject, CMI.predicate, CMI.quantity, CMI.lowerBound,
     CMI.upperBound, CMI.unit, CMI.approximation, CMI.valueEntity, CMI.valueText, CMI.pointInTime,
     CMI.startTime, CMI.endTime, CMI.timePrecision, CMI.edtf, CMI.timeText, CMI.note, PROV.wasDerivedFrom,
-    CMI.contradicts, CMI.disputes, CMI.disputedBy)}
+    CMI.contradicts, CMI.disputes, CMI.disputedBy, CMI.inTensionWith)}
 
 #: How a hedge moves the true figure relative to the printed one (for charts and badges).
 HEDGES = {str(CMI.moreThan): "above", str(CMI.atLeast): "above", str(CMI.nearly): "below",
@@ -140,6 +140,7 @@ class Claim:
     contradicts: list[str]
     disputes: list[str]
     disputed_by: list[str]
+    in_tension: list[str]
     sections: set[str] = field(default_factory=set)
 
     @property
@@ -156,6 +157,7 @@ class Claim:
 
     @property
     def contested(self) -> bool:
+        """Contradicted or disputed by another claim (a mere tension does not count)."""
         return bool(self.contradicts or self.disputes or self.disputed_by)
 
     @property
@@ -205,4 +207,5 @@ def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
         precision=vocab.precision(node.first(CMI.timePrecision).iri if node.first(CMI.timePrecision) else None),
         edtf=node.text(CMI.edtf), time_text=node.text(CMI.timeText), note=node.text(CMI.note),
         qualifiers=sorted(qualifiers, key=lambda q: q[0]), references=references_of(node, nodes),
-        contradicts=iris(CMI.contradicts), disputes=iris(CMI.disputes), disputed_by=iris(CMI.disputedBy))
+        contradicts=iris(CMI.contradicts), disputes=iris(CMI.disputes), disputed_by=iris(CMI.disputedBy),
+        in_tension=iris(CMI.inTensionWith))
