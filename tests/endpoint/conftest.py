@@ -105,11 +105,11 @@ def trap():
 
 @pytest.fixture(scope="session")
 def redirector(trap: Trap):
-    """An HTTP server that answers every request with a redirect to the trap."""
+    """An HTTP server that answers every request with a redirect to the trap (at a path not allowed)."""
     class Redirect(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - the http.server API
             self.send_response(302)
-            self.send_header("Location", trap.url)
+            self.send_header("Location", f"http://127.0.0.1:{trap.port}/elsewhere")
             self.send_header("Content-Length", "0")
             self.end_headers()
         do_GET = do_POST

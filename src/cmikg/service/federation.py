@@ -14,18 +14,16 @@ explicitly, and redirects are followed only to another allowed service.
 
 from __future__ import annotations
 
-import ipaddress
 import re
-import socket
 import time
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin
 
 import requests
 
 from cmikg import __version__
 from cmikg.config import Settings
 from cmikg.service.backend import QueryRefused, QueryTimeout, ResultTooLarge, ServiceFailed
-from cmikg.service.safety import Analysis, ServiceCall
+from cmikg.service.safety import Analysis, ServiceCall, check_target
 
 MAX_REDIRECTS = 3
 #: Largest SERVICE answer read, in bytes: the rows then become part of the query text.
@@ -78,25 +76,6 @@ def fetch(call: ServiceCall, text: str, settings: Settings) -> tuple[list[str], 
             raise QueryRefused(f"SERVICE <{call.iri}> redirected to {location}, which is not an allowed service")
         url = settings.service_map.get(location, location)
     raise ServiceFailed(f"SERVICE <{call.iri}>: more than {MAX_REDIRECTS} redirects")
-
-
-def check_target(url: str, iri: str, settings: Settings) -> None:
-    """Refuse, before connecting, a URL that is neither mapped by the operator nor public."""
-    if url in settings.service_map.values():
-        return
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise QueryRefused(f"SERVICE <{iri}>: {url} is not an http(s) URL")
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
-                                   type=socket.SOCK_STREAM)
-    except socket.gaierror as exc:
-        raise ServiceFailed(f"SERVICE <{iri}>: cannot resolve {parts.hostname}: {exc}") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global:
-            raise QueryRefused(f"SERVICE <{iri}>: {parts.hostname} resolves to the non-public address "
-                               f"{address}; refused")
 
 
 def _post(url: str, text: str, deadline: float, call: ServiceCall) -> requests.Response:

@@ -37,10 +37,10 @@ RESULT_FORMATS = (
 )
 #: Answers of CONSTRUCT and DESCRIBE queries, and RDF documents (service description, VoID).
 GRAPH_FORMATS = (
-    Format("text/turtle", ("turtle", "ttl"), ("application/x-turtle",)),
+    Format("text/turtle", ("turtle", "ttl", "n3"), ("application/x-turtle", "text/n3")),
     Format("application/n-triples", ("ntriples", "nt", "n-triples"), ("text/plain",)),
     Format("application/ld+json", ("jsonld", "json-ld", "json"), ("application/json",)),
-    Format("application/rdf+xml", ("rdfxml", "rdf", "xml"), ("application/xml", "text/xml")),
+    Format("application/rdf+xml", ("rdfxml", "rdf", "rdf+xml", "xml"), ("application/xml", "text/xml")),
 )
 
 

@@ -16,7 +16,7 @@ from cmikg.service.backend import QueryError, QueryRefused, QueryTimeout
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 STATUSES = (200, 304, 400, 403, 404, 405, 406, 413, 415, 500, 502, 503)
-COUNTERS = ("queries", "timeouts", "refused", "seconds_sum") + tuple(f"status_{s}" for s in STATUSES) \
+COUNTERS = ("queries", "in_flight", "timeouts", "refused", "seconds_sum") + tuple(f"status_{s}" for s in STATUSES) \
     + ("status_other",) + tuple(f"bucket_{i}" for i in range(len(BUCKETS)))
 
 bp = Blueprint("metrics", __name__)
@@ -36,7 +36,11 @@ class Metrics:
             for name in names:
                 self._values[self._index[name]] += amount
 
-    def observe(self, seconds: float, status: int) -> None:
+    def begin(self) -> None:
+        """A query starts being evaluated."""
+        self._add("in_flight")
+
+    def observe(self, seconds: float, status: int, evaluated: bool) -> None:
         """One answered request to the endpoint: its latency and HTTP status."""
         status_name = f"status_{status}" if status in STATUSES else "status_other"
         buckets = [f"bucket_{i}" for i, bound in enumerate(BUCKETS) if seconds <= bound]
@@ -44,6 +48,8 @@ class Metrics:
             for name in ("queries", status_name, *buckets):
                 self._values[self._index[name]] += 1
             self._values[self._index["seconds_sum"]] += seconds
+            if evaluated:
+                self._values[self._index["in_flight"]] -= 1
 
     def error(self, exc: QueryError) -> None:
         if isinstance(exc, QueryTimeout):
@@ -61,6 +67,9 @@ class Metrics:
             "# HELP cmikg_queries_total Requests carrying a query answered by the SPARQL endpoint.",
             "# TYPE cmikg_queries_total counter",
             f"cmikg_queries_total {v('queries'):.0f}",
+            "# HELP cmikg_queries_in_flight Queries being evaluated now.",
+            "# TYPE cmikg_queries_in_flight gauge",
+            f"cmikg_queries_in_flight {v('in_flight'):.0f}",
             "# HELP cmikg_query_responses_total Endpoint responses by HTTP status.",
             "# TYPE cmikg_query_responses_total counter",
             *(f'cmikg_query_responses_total{{status="{s}"}} {v(f"status_{s}"):.0f}' for s in STATUSES),

@@ -14,16 +14,19 @@ from __future__ import annotations
 
 import csv
 import io
+import ipaddress
 import re
+import socket
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
 
 from cmikg.config import Settings
-from cmikg.service.backend import QueryBackend, QueryRefused, QuerySyntax, Result, ResultTooLarge
+from cmikg.service.backend import (QueryBackend, QueryRefused, QuerySyntax, Result, ResultTooLarge,
+                                   ServiceFailed)
 
 #: Keywords that exist only in SPARQL Update; none may appear in a query.
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE",
@@ -243,6 +246,37 @@ def check_services(analysis: Analysis, settings: Settings) -> None:
             listed = ", ".join(allowed) if allowed else "none"
             raise QueryRefused(f"SERVICE <{call.iri}> at {call.position} is not allowed; "
                                f"allowed services: {listed}")
+        try:
+            check_target(settings.service_map.get(call.iri, call.iri), call.iri, settings)
+        except ServiceFailed:
+            if not call.silent:
+                raise
+
+
+def check_target(url: str, iri: str, settings: Settings) -> None:
+    """Refuse, before connecting, a URL that is neither mapped by the operator nor public."""
+    if url in settings.service_map.values():
+        return
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise QueryRefused(f"SERVICE <{iri}>: {url} is not an http(s) URL")
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80),
+                                   type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise ServiceFailed(f"SERVICE <{iri}>: cannot resolve {parts.hostname}: {exc}") from exc
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            raise QueryRefused(f"SERVICE <{iri}>: {parts.hostname} resolves to the non-public address "
+                               f"{address}; refused")
+
+
+def checked(text: str, settings: Settings) -> Analysis:
+    """The analysis of a query that passed every check on its text (updates, SERVICE targets)."""
+    analysis = analyse(text)
+    check_services(analysis, settings)
+    return analysis
 
 
 def refuse_update_request(content_type: str, fields: Iterable[str]) -> None:
@@ -285,8 +319,7 @@ class GuardedBackend(QueryBackend):
 
     def prepare(self, query: str) -> str:
         """The text the engine will see: checked, with allowed SERVICE calls answered."""
-        analysis = analyse(query)
-        check_services(analysis, self.settings)
+        analysis = checked(query, self.settings)
         if not analysis.services:
             return query
         from cmikg.service.federation import answer_services

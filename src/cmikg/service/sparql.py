@@ -23,7 +23,7 @@ from cmikg.service.app import backend_of, settings_of
 from cmikg.service.backend import BadParameter, QuerySyntax
 from cmikg.service.description import serialize, service_description, void_description
 from cmikg.service.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, negotiate
-from cmikg.service.safety import analyse
+from cmikg.service.safety import checked
 
 #: Longest permalink sent in a Link header; HTTP clients refuse header lines much longer.
 MAX_LINK_CHARS = 8000
@@ -87,12 +87,14 @@ def sparql() -> Response:
     g.query_started = time.perf_counter()
     if not protocol.query.strip():
         raise QuerySyntax("empty query: the 'query' parameter holds no SPARQL text")
-    analysis = analyse(protocol.query)
+    analysis = checked(protocol.query, settings_of(current_app))
     fmt = negotiate(GRAPH_FORMATS if analysis.is_graph else RESULT_FORMATS,
                     request.headers.get("Accept"), protocol.format)
     tag = etag(protocol, fmt)
     if request.if_none_match.contains_weak(tag):
         return _with_validators(Response(status=304), tag)
+    current_app.extensions["cmikg.metrics"].begin()
+    g.evaluated = True
     result = backend_of(current_app).run(protocol.query, fmt.media_type, protocol.default_graphs,
                                          protocol.named_graphs)
     response = Response(result.body, content_type=fmt.content_type)
@@ -197,7 +199,7 @@ def _query_headers(response: Response) -> Response:
         if len(link) <= MAX_LINK_CHARS:
             response.headers.add("Link", f'<{link}>; rel="canonical"')
         started = getattr(g, "query_started", None)
-        metrics = current_app.extensions.get("cmikg.metrics")
-        if metrics is not None and started is not None:
-            metrics.observe(time.perf_counter() - started, response.status_code)
+        if started is not None:
+            current_app.extensions["cmikg.metrics"].observe(time.perf_counter() - started, response.status_code,
+                                                            getattr(g, "evaluated", False))
     return response

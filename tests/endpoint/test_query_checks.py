@@ -1,0 +1,106 @@
+"""The checks on query text, without a server: what counts as an update, which SERVICE
+clauses are found, how remote answers are inlined, and how formats are negotiated."""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+import pytest
+
+from cmikg.config import Settings
+from cmikg.service.backend import BadParameter, NotAcceptable, QueryRefused, QuerySyntax, ServiceFailed
+from cmikg.service.federation import values_block
+from cmikg.service.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
+from cmikg.service.safety import analyse, check_services
+from tests.conftest import ROOT
+
+SETTINGS = Settings.discover(root=ROOT).with_(service_allowlist=("https://query.wikidata.org/sparql",))
+
+
+@pytest.mark.parametrize("text", [
+    "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "insert data { <urn:a> <urn:b> <urn:c> }",
+    "PREFIX e: <urn:e#> DELETE WHERE { ?s e:p ?o }", "LOAD <http://example.org/x>", "CLEAR GRAPH <urn:g>",
+    "DROP ALL", "CREATE GRAPH <urn:g>", "ADD <urn:a> TO <urn:b>", "MOVE <urn:a> TO <urn:b>",
+    "COPY <urn:a> TO <urn:b>", "WITH <urn:g> INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+    "SELECT * {} ;\nDELETE DATA { <urn:a> <urn:b> <urn:c> }", "# c\n\tDrop Silent Default",
+    "SELECT * { ?s ?p ?o } \\u0044ROP ALL",
+])
+def test_updates_are_refused(text):
+    with pytest.raises(QueryRefused, match="read-only"):
+        analyse(text)
+
+
+@pytest.mark.parametrize("text,form", [
+    ('SELECT * { ?s ?p "INSERT DATA" }', "SELECT"),
+    ("SELECT * { ?s <urn:x:DELETE> ?o } # DROP ALL", "SELECT"),
+    ("PREFIX load: <urn:l#> PREFIX drop: <urn:d#> ASK { ?s load:clear drop:all }", "ASK"),
+    ("SELECT * { ?s ?p '''multi\nline ' '' COPY''' }", "SELECT"),
+    ("BASE <urn:b/> CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
+    ("DESCRIBE <urn:x>", "DESCRIBE"),
+    ('SELECT ?add WHERE { ?add ?p "x"@en-GB }', "SELECT"),
+    ("SELECT * WHERE { ?s ?p ?o FILTER(?o < 3 && ?o > 1.5e0) }", "SELECT"),
+])
+def test_update_words_elsewhere_are_not_updates(text, form):
+    analysis = analyse(text)
+    assert analysis.form == form
+    ox.Store().query(text)  # the engine agrees it is a query
+
+
+def services(text: str) -> list[tuple]:
+    return [(c.iri, c.silent, c.group) for c in analyse(text).services]
+
+
+def test_service_clauses_found_with_their_groups():
+    text = ("PREFIX wd: <https://query.wikidata.org/> BASE <https://query.wikidata.org/x/>\n"
+            "SELECT * WHERE { SERVICE SILENT wd:sparql { ?a ?b ?c SERVICE <urn:inner> { ?q ?r ?s } }\n"
+            "  { SELECT * WHERE { service <../sparql> { ?d ?e \"}\" } } }\n"
+            "  SERVICE ?endpoint { ?f ?g ?h } }")
+    assert services(text) == [
+        ("https://query.wikidata.org/sparql", True, "{ ?a ?b ?c SERVICE <urn:inner> { ?q ?r ?s } }"),
+        ("https://query.wikidata.org/sparql", False, '{ ?d ?e "}" }'),
+        (None, False, "{ ?f ?g ?h }"),
+    ]
+
+
+def test_service_targets_outside_the_allowlist_are_refused():
+    with pytest.raises(QueryRefused, match="variable"):
+        check_services(analyse("SELECT * { SERVICE ?x { ?s ?p ?o } }"), SETTINGS)
+    with pytest.raises(QueryRefused, match="not allowed"):
+        check_services(analyse("SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"), SETTINGS)
+    with pytest.raises(QueryRefused, match="escapes"):
+        analyse("SELECT * { \\u0053ERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }")
+    with pytest.raises(QuerySyntax, match="not declared"):
+        analyse("SELECT * { SERVICE nope:x { ?s ?p ?o } }")
+    with pytest.raises(QuerySyntax, match="balanced"):
+        analyse("SELECT * { SERVICE <urn:x> { ?s ?p ?o ")
+
+
+def test_remote_answers_are_inlined_as_values_the_engine_reads():
+    rows = [{"s": {"type": "uri", "value": "http://example.org/a b"},
+             "o": {"type": "literal", "value": 'say "hi"\nthen \\ go', "xml:lang": "en-GB"}},
+            {"s": {"type": "bnode", "value": "b0"},
+             "o": {"type": "literal", "value": "5", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}},
+            {"o": {"type": "literal", "value": "plain"}}]
+    block = values_block(["s", "o"], rows)
+    result = ox.Store().query(f"SELECT ?s ?o WHERE {block}")
+    got = [(str(r["s"].value) if r["s"] is not None else None, r["o"]) for r in result]
+    assert got[0] == ("http://example.org/a%20b", ox.Literal('say "hi"\nthen \\ go', language="en-gb"))
+    assert got[1][1] == ox.Literal("5", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    assert got[2] == (None, ox.Literal("plain"))
+    assert values_block([], []) == "{ FILTER(false) }"
+    with pytest.raises(ServiceFailed):
+        values_block(["o"], [{"o": {"type": "literal", "value": "x", "xml:lang": "en } . ?a ?b ?c"}}])
+
+
+def test_negotiation_by_q_value_parameter_and_wildcards():
+    assert negotiate(RESULT_FORMATS, None, None).media_type == "application/sparql-results+json"
+    assert negotiate(RESULT_FORMATS, "text/csv;q=0.4, text/tab-separated-values;q=0.6", None).media_type \
+        == "text/tab-separated-values"
+    assert negotiate(GRAPH_FORMATS, "application/json", None).media_type == "application/ld+json"
+    assert negotiate(RESULT_FORMATS, "text/html, */*;q=0.1", None).media_type == "application/sparql-results+json"
+    assert negotiate(GRAPH_FORMATS, "image/png", "nt").media_type == "application/n-triples"
+    with pytest.raises(NotAcceptable):
+        negotiate(RESULT_FORMATS, "image/png, text/*;q=0", None)
+    with pytest.raises(NotAcceptable):
+        negotiate(GRAPH_FORMATS, None, "tsv")
+    with pytest.raises(BadParameter):
+        negotiate(GRAPH_FORMATS, None, "yaml")
