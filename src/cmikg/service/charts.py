@@ -142,7 +142,7 @@ def series_chart(points: list[Point], y_title: str, width: int = 760, height: in
     for name in sorted({p.series for p in points}):
         index = len(series)
         series[name] = Series(name, PALETTE[index % len(PALETTE)], SHAPES[index % len(SHAPES)])
-    for p in sorted(points, key=lambda p: p.x):
+    for p in sorted(points, key=lambda p: (p.x, p.value, p.link, p.series)):
         p.px, p.py = x(p.x), y(p.value)
         p.plow, p.phigh = y(p.low if p.low is not None else p.value), y(p.high if p.high is not None else p.value)
         series[p.series].points.append(p)
@@ -202,6 +202,7 @@ class PersonnelRow:
     source: str
     source_iri: str
     plotted: bool
+    date: str = ""
 
 
 def personnel_chart() -> tuple[SeriesChart | None, list[PersonnelRow]]:
@@ -218,13 +219,15 @@ def personnel_chart() -> tuple[SeriesChart | None, list[PersonnelRow]]:
         year = decimal_year(text(row, "pointInTime"))
         figure = _figure(vocab.label(hedge_iri) if hedge_iri else "", value, low, high, HEDGES.get(hedge_iri, "exact"))
         role = text(row, "roleLabel")
-        rows.append(PersonnelRow(row["claim"].value, text(row, "claimLabel"),
-                                 figure, role, time, source, row["source"].value, year is not None))
+        rows.append(PersonnelRow(row["claim"].value, text(row, "claimLabel"), figure, role, time, source,
+                                 row["source"].value, year is not None,
+                                 text(row, "pointInTime", text(row, "startTime"))))
         if year is not None and (value is not None or low is not None):
             mid = value if value is not None else (low + high) / 2
             points.append(Point(year, mid, low, high, "range" if low is not None else HEDGES.get(hedge_iri, "exact"),
                                 source, f"{figure} ({role}), {time} — {source}", href(row["claim"].value),
                                 text(row, "contested") == "true", group=role, text=figure))
+    rows.sort(key=lambda r: (not r.plotted, r.date, r.source, r.claim))
     return series_chart(points, "people"), rows
 
 
@@ -386,6 +389,8 @@ def _timeline_rows() -> list[TimelineRow]:
                                       when(time, precision) if time else "")
         if "responder" in r and all(s.link != href(r["responder"].value) for s in rows[event].responses):
             rows[event].responses.append(_response(r, vocab))
+    for row in rows.values():
+        row.responses.sort(key=lambda r: (r.start if r.start is not None else math.inf, r.label, r.link))
     return list(rows.values())
 
 

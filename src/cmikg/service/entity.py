@@ -73,11 +73,12 @@ def load(iri: str) -> EntityPage | None:
     page = EntityPage(
         iri=iri, node=node,
         labels={v.term.lang or "en": v.term.value for v in reversed(node.values(RDFS.label))},
-        types=node.values(RDF.type), comments=[v.term.value for v in node.values(RDFS.comment)],
-        wikidata=[s for s in same_as if s.startswith(str(WD))],
-        same_as=[s for s in same_as if not s.startswith(str(WD))],
-        facts=[(vocab.label(p), values)
-               for p, values in node.props.items() if p not in HEADER],
+        types=sorted(node.values(RDF.type), key=_value_order),
+        comments=sorted(v.term.value for v in node.values(RDFS.comment)),
+        wikidata=sorted(s for s in same_as if s.startswith(str(WD))),
+        same_as=sorted(s for s in same_as if not s.startswith(str(WD))),
+        facts=sorted(((vocab.label(p), sorted(values, key=_value_order))
+                      for p, values in node.props.items() if p not in HEADER), key=lambda kv: kv[0].lower()),
         references=references_of(node, nodes),
         as_reference=reference_from(node) if node.values(CMI.quote) else None)
     page.claims, page.disagreements = _claims(iri)
@@ -108,7 +109,12 @@ def _claims(iri: str) -> tuple[dict[str, list[Claim]], list[Disagreement]]:
 
 
 def _claim_order(claim: Claim) -> tuple:
-    return (claim.predicate_label, claim.point_in_time or claim.start or "9999", claim.label)
+    return (claim.predicate_label, claim.point_in_time or claim.start or "9999", claim.label, claim.iri)
+
+
+def _value_order(value: Value) -> tuple:
+    """Values in a stable order whatever order the store returns them in."""
+    return (value.text.lower(), value.term.value)
 
 
 def _disagreements(claims: dict[str, Claim], by_section: dict[str, list[Claim]]) -> list[Disagreement]:
@@ -135,7 +141,8 @@ def _grouped(rows: list[page_queries.Row], key: str, item: str, label: str) -> l
         value = Value(row[item], row[label].value if label in row else "")
         if value not in values:
             values.append(value)
-    return [(vocab.label(k), v) for k, v in groups.items()]
+    return sorted(((vocab.label(k), sorted(v, key=_value_order)) for k, v in groups.items()),
+                  key=lambda kv: kv[0].lower())
 
 
 def _linked_from(iri: str) -> list[tuple[str, list[Value]]]:

@@ -96,7 +96,7 @@ def reference_from(node: Node) -> Reference:
 
 def references_of(node: Node, nodes: dict[str, Node]) -> list[Reference]:
     refs = [reference_from(nodes[v.iri]) for v in node.values(PROV.wasDerivedFrom) if v.iri in nodes]
-    return sorted(refs, key=lambda r: (r.start is None, r.start or 0, r.end or 0))
+    return sorted(refs, key=lambda r: (r.start is None, r.start or 0, r.end or 0, r.iri))
 
 
 #: Claim properties the claim card shows in their own place; every other one is a qualifier.
@@ -194,18 +194,21 @@ class Claim:
 
 def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
     predicate = node.first(CMI.predicate)
-    iris = lambda prop: [v.iri for v in node.values(prop)]  # noqa: E731
+    iris = lambda prop: sorted(v.iri for v in node.values(prop))  # noqa: E731
     qualifiers = [(vocab.label(prop), value) for prop, values in node.props.items()
                   if prop not in SHOWN_APART for value in values]
     return Claim(
-        iri=node.iri, label=node.label(), kinds=node.values(RDF.type), subject=node.first(CMI.subject),
+        iri=node.iri, label=node.label(), kinds=sorted(node.values(RDF.type), key=lambda v: v.text),
+        subject=node.first(CMI.subject),
         predicate=predicate, predicate_label=vocab.label(predicate.iri) if predicate else "",
         quantity=node.number(CMI.quantity), lower=node.number(CMI.lowerBound), upper=node.number(CMI.upperBound),
         unit=node.first(CMI.unit), approximation=node.first(CMI.approximation),
-        entities=node.values(CMI.valueEntity), texts=[v.term.value for v in node.values(CMI.valueText)],
+        entities=sorted(node.values(CMI.valueEntity), key=lambda v: (v.text, v.term.value)),
+        texts=sorted(v.term.value for v in node.values(CMI.valueText)),
         point_in_time=node.text(CMI.pointInTime), start=node.text(CMI.startTime), end=node.text(CMI.endTime),
         precision=vocab.precision(node.first(CMI.timePrecision).iri if node.first(CMI.timePrecision) else None),
         edtf=node.text(CMI.edtf), time_text=node.text(CMI.timeText), note=node.text(CMI.note),
-        qualifiers=sorted(qualifiers, key=lambda q: q[0]), references=references_of(node, nodes),
+        qualifiers=sorted(qualifiers, key=lambda q: (q[0], q[1].text, q[1].term.value)),
+        references=references_of(node, nodes),
         contradicts=iris(CMI.contradicts), disputes=iris(CMI.disputes), disputed_by=iris(CMI.disputedBy),
         in_tension=iris(CMI.inTensionWith))

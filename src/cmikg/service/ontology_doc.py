@@ -68,13 +68,13 @@ class Term:
     def targets(self, prop) -> list[str]:
         """Domain or range classes, a union spelled out as its members."""
         found = []
-        for value in self.all(prop):
-            found.extend(self.unions.get(value, [value]))
+        for value in sorted(self.all(prop)):
+            found.extend(sorted(self.unions.get(value, [value])))
         return found
 
     @property
     def parents(self) -> list[str]:
-        return self.all(RDFS.subClassOf) or self.all(RDFS.subPropertyOf)
+        return sorted(self.all(RDFS.subClassOf) or self.all(RDFS.subPropertyOf))
 
     @property
     def mappings(self) -> list[tuple[str, str]]:

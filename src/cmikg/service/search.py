@@ -88,5 +88,5 @@ def search(text: str, limit: int = 50) -> list[Hit]:
         if scored:
             best, matched = min(scored)
             hits.append(Hit(entry, matched, best))
-    hits.sort(key=lambda h: (h.entry.is_claim, h.score, len(h.matched), h.entry.label))
+    hits.sort(key=lambda h: (h.entry.is_claim, h.score, len(h.matched), h.entry.label, h.entry.iri))
     return hits[:limit]
