@@ -216,6 +216,17 @@ def test_the_charts_page_holds_the_three_charts_and_their_tables(site):
     assert page.count("<svg") >= 3 and page.count("<table") >= 3
 
 
+def test_no_page_repeats_an_id(site, graph):
+    """Anchors and label references only work when every id is unique on its page."""
+    subjects = {graph.value(c, CMI.subject) for c in oracle.claims(graph)} - {None}
+    busiest = max(subjects, key=lambda s: len(oracle.claims_about(graph, s)))
+    for path in ("/", f"/doc/{oracle.path_of(busiest)}", "/ontology", "/charts", "/text", "/query?example=programs",
+                 "/dataset", f"/doc/{oracle.path_of(oracle.program_with_spanish_name(graph))}"):
+        ids = re.findall(r'\sid="([^"]+)"', site.get(path, allow_redirects=True).text)
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        assert not repeated, (path, repeated[:5])
+
+
 def test_the_home_page_counts_what_the_graph_holds(site, graph):
     page = site.get("/").text
     missions = len(oracle.entities_of(graph, CMI.MedicalMission))

@@ -22,6 +22,7 @@ from cmikg.service.negotiation import (HTML, JSONLD, NTRIPLES, RDF_FORMATS, RDFX
                                        negotiate, not_acceptable_message, serialize, split_suffix)
 from cmikg.service.ontology_doc import documentation
 from cmikg.service.page_queries import BadParameter
+from cmikg.service.pages import render_entity
 from cmikg.service.templating import blueprint
 
 bp = blueprint("linked_data", __name__)
@@ -91,7 +92,6 @@ def _entity_html(path: str) -> Response:
     page = entity.load(iri)
     if page is None:
         return not_found(iri)
-    from cmikg.service.pages import render_entity  # the page templates live with the other pages
     return Response(render_entity(page, alternates("/doc/" + path)), mimetype="text/html")
 
 

@@ -193,7 +193,7 @@ class Claim:
 
 
 def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
-    predicate = node.first(CMI.predicate)
+    predicate, precision = node.first(CMI.predicate), node.first(CMI.timePrecision)
     iris = lambda prop: sorted(v.iri for v in node.values(prop))  # noqa: E731
     qualifiers = [(vocab.label(prop), value) for prop, values in node.props.items()
                   if prop not in SHOWN_APART for value in values]
@@ -206,7 +206,7 @@ def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
         entities=sorted(node.values(CMI.valueEntity), key=lambda v: (v.text, v.term.value)),
         texts=sorted(v.term.value for v in node.values(CMI.valueText)),
         point_in_time=node.text(CMI.pointInTime), start=node.text(CMI.startTime), end=node.text(CMI.endTime),
-        precision=vocab.precision(node.first(CMI.timePrecision).iri if node.first(CMI.timePrecision) else None),
+        precision=vocab.precision(precision.iri if precision else None),
         edtf=node.text(CMI.edtf), time_text=node.text(CMI.timeText), note=node.text(CMI.note),
         qualifiers=sorted(qualifiers, key=lambda q: (q[0], q[1].text, q[1].term.value)),
         references=references_of(node, nodes),

@@ -130,8 +130,14 @@ def query() -> Response:
         except QueryError as exc:
             error, status = results.explain(exc.status, str(exc), text_), exc.status
     body = render_template("query.html", examples=examples, chosen=chosen, query=text_, table=table,
-                           error=error, shown=SHOWN_ROWS, permalink=_permalink(text_))
+                           error=error, shown=SHOWN_ROWS, permalink=_permalink(text_), endpoint=_endpoint_url())
     return Response(body, status=status, mimetype="text/html")
+
+
+def _endpoint_url() -> str:
+    """The endpoint's public address (``--public-base``), else this server's own."""
+    base = page_queries.settings().public_base or request.host_url.rstrip("/") + request.script_root + "/"
+    return base + "sparql"
 
 
 def _permalink(query_text: str) -> str:
