@@ -133,7 +133,8 @@ def _register_common_headers(app: Flask) -> None:
 
 def _gzip(response: Response) -> Response:
     """Compress when the client accepts gzip and it pays off."""
-    response.vary.add("Accept-Encoding")
+    vary = response.headers.get("Vary")
+    response.headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
     if (response.direct_passthrough or response.status_code < 200 or response.status_code >= 300
             or "Content-Encoding" in response.headers or not _accepts_gzip()
             or not (response.mimetype or "").startswith(COMPRESSIBLE)):

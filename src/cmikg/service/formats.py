@@ -8,6 +8,7 @@ wildcard of the same weight, and the first format listed here breaking remaining
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from cmikg.service.backend import BadParameter, NotAcceptable
 
@@ -80,8 +81,10 @@ def _weight(fmt: Format, ranges: list[tuple[str, float]]) -> tuple[float, int]:
     return best[1], best[0]
 
 
+@lru_cache(maxsize=512)
 def negotiate(formats: tuple[Format, ...], accept: str | None, requested: str | None) -> Format:
-    """The format to send; :class:`NotAcceptable` (406) when none fits."""
+    """The format to send; :class:`NotAcceptable` (406) when none fits. Cached: clients
+    send the same few Accept headers over and over."""
     if requested:
         return by_name(formats, requested)
     if not accept or not accept.strip():

@@ -130,13 +130,19 @@ def etag(protocol: ProtocolRequest, fmt: Format) -> str:
 
 
 def _with_validators(response: Response, tag: str) -> Response:
-    response.set_etag(tag, weak=True)
-    dataset = getattr(backend_of(current_app), "dataset", None)
-    if dataset is not None:
-        response.headers["Last-Modified"] = formatdate(dataset.modified, usegmt=True)
-    response.headers["Cache-Control"] = "no-cache"
-    response.vary.add("Accept")
+    headers = response.headers
+    headers["ETag"] = f'W/"{tag}"'
+    modified = _last_modified(getattr(backend_of(current_app), "dataset", None))
+    if modified:
+        headers["Last-Modified"] = modified
+    headers["Cache-Control"] = "no-cache"
+    headers["Vary"] = "Accept"
     return response
+
+
+@lru_cache(maxsize=8)
+def _last_modified(dataset) -> str:
+    return formatdate(dataset.modified, usegmt=True) if dataset is not None else ""
 
 
 def describe_service() -> Response:
