@@ -16,6 +16,7 @@ from cmikg.config import Settings
 from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
 
 from .conftest import Oxigraph, Version, run_publish, start_oxigraph
+from .stand_ins import CuttingProxy
 
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))  # the top level: not federated/ nor pages/
 
@@ -47,7 +48,7 @@ def serve(dist: Path, *options: str) -> Endpoint:
 def store(tmp_path_factory: pytest.TempPathFactory, versions: list[Version]):
     """One Oxigraph server holding the built graph, published once; its own time limit set,
     so that a query the replicas gave up on does not keep the store busy."""
-    server = start_oxigraph(tmp_path_factory.mktemp("store") / "oxigraph", "--timeout-s", "3")
+    server = start_oxigraph(tmp_path_factory.mktemp("store") / "oxigraph", "--timeout-s", "4")
     result = run_publish(versions[0], "--store", server.store, "--update-endpoint", server.update)
     assert result.returncode == 0, result.stderr
     yield server
@@ -69,7 +70,7 @@ def replicas(store: Oxigraph, tmp_path_factory: pytest.TempPathFactory):
         for name in ("a", "b"):
             empty = tmp_path_factory.mktemp(f"replica-{name}") / "dist"
             empty.mkdir()
-            started.append(serve(empty, "--backend", store.query, "--timeout", "2"))
+            started.append(serve(empty, "--backend", store.query))
         yield started
     finally:
         for endpoint in started:
@@ -118,12 +119,21 @@ def test_remote_answers_like_embedded(path: Path, embedded: Endpoint, replicas: 
             f"{path.name}: {replica.base} answers differently from the embedded mode"
 
 
-def test_same_size_and_version_as_embedded(embedded: Endpoint, replicas: list[Endpoint]) -> None:
+def test_same_size_version_and_cache_validators(embedded: Endpoint, replicas: list[Endpoint]) -> None:
+    """A cache in front may mix replicas and modes: the validators must agree."""
     expected = embedded.health()
+    query = QUERIES[0].read_text(encoding="utf-8")
+    etag = embedded.sparql(query).headers["ETag"]
+    modified = set()
     for replica in replicas:
         found = replica.health()
         assert (found["triples"], found["version"]) == (expected["triples"], expected["version"])
-        assert replica.sparql("ASK {}").headers["X-Dataset-Version"] == expected["version"]
+        answer = replica.sparql(query)
+        assert answer.headers["X-Dataset-Version"] == expected["version"]
+        assert answer.headers["ETag"] == etag
+        modified.add(answer.headers["Last-Modified"])
+        assert replica.sparql(query, **{"If-None-Match": etag}).status_code == 304
+    assert len(modified) == 1, "both replicas date the served version alike"
 
 
 def test_safety_rules_hold_in_remote_mode(store: Oxigraph, replicas: list[Endpoint]) -> None:
@@ -139,7 +149,22 @@ def test_safety_rules_hold_in_remote_mode(store: Oxigraph, replicas: list[Endpoi
     assert too_many.status_code == 413, too_many.text[:300]
     slow = replica.sparql("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
     assert slow.status_code == 503, slow.text[:300]
-    assert "time limit" in slow.text
+    assert "time limit" in slow.text, "the store stopped it at its own limit; the replica says so"
+
+
+def test_time_limit_when_the_store_hangs(store: Oxigraph, tmp_path: Path) -> None:
+    """A store that stops answering mid-request: the replica gives up at its own limit."""
+    proxy = CuttingProxy(store.port, cut_after=20_000, mode="stall")
+    replica = serve(tmp_path, "--backend", proxy.url("/query"), "--timeout", "2")
+    try:
+        padded = "# " + "x" * 30_000 + "\nASK { ?s ?p ?o }"
+        hung = replica.sparql(padded)
+    finally:
+        stop_process(replica.process)
+        proxy.close()
+    assert proxy.cut.is_set()
+    assert hung.status_code == 503, hung.text[:300]
+    assert "time limit of 2 s" in hung.text
 
 
 def test_replicas_switch_together_on_publish(store: Oxigraph, replicas: list[Endpoint],

@@ -1,10 +1,10 @@
 """The remote backend: every query answered by an external SPARQL store (``cmikg serve --backend URL``).
 
-The store holds versions published by ``cmikg publish``; before each query the backend
+The store holds versions published by ``cmikg publish``; for each HTTP request the backend
 reads the pointer graph (one small SELECT) and runs the query against the served version
-with the protocol's ``default-graph-uri``. Reading the pointer per query, rather than
+with the protocol's ``default-graph-uri``. Reading the pointer per request, rather than
 caching it, is what lets many replicas answer alike: a publish becomes visible to all of
-them with the same request, and nothing in a replica's memory changes an answer. A store
+them with the next request, and nothing in a replica's memory changes an answer. A store
 loaded by hand, without a pointer, is queried as it is (its default graph).
 
 The safety checks run before a query gets here (the app wraps every backend in
@@ -19,12 +19,17 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
+from flask import g, has_request_context
+
 from cmikg.config import Settings
 from cmikg.published import DEFAULT_GRAPH, Release, current, template
 from cmikg.service.backend import (BackendUnavailable, NotAcceptable, QueryBackend, QueryError, QuerySyntax,
                                    QueryTimeout, Result)
 from cmikg.service.embedded import DatasetInfo
 from cmikg.storeclient import SPARQL_JSON, StoreClient, StoreError, StoreRejected, StoreTimeout
+
+#: Where the version read for the current HTTP request is kept (Flask's per-request ``g``).
+_RELEASE = "cmikg_remote_release"
 
 #: Extra seconds the HTTP client waits beyond the limit, so that a store whose own limit
 #: equals ours stops the query (and frees its thread) before we hang up.
@@ -43,11 +48,20 @@ class RemoteBackend(QueryBackend):
         self.release()  # fail at start-up, in one line, when the store is not there
 
     def release(self) -> Release | None:
-        """The version served now (``None``: a store without a pointer, served as it is)."""
+        """The version served now (``None``: a store without a pointer, served as it is).
+
+        Read once per HTTP request: the ETag, the answer and the version header of one
+        response then all describe the same version, and nothing outlives the request.
+        """
+        if has_request_context() and _RELEASE in g:
+            return g.get(_RELEASE)
         try:
-            return current(self.client, self.pointer)
+            found = current(self.client, self.pointer)
         except StoreError as exc:
             raise BackendUnavailable(f"the store is unavailable: {exc}") from exc
+        if has_request_context():
+            setattr(g, _RELEASE, found)
+        return found
 
     def run(self, query: str, media_type: str, default_graph_uris: Iterable[str] = (),
             named_graph_uris: Iterable[str] = ()) -> Result:
