@@ -177,7 +177,7 @@ def entity_charts(claims: list[Claim]) -> list[tuple[str, SeriesChart]]:
             continue
         points = [p for c in members for s in (c.sources or [None])
                   if (p := point_from_claim(c, s.text if s else "unsourced")) is not None]
-        chart = series_chart(points, unit, width=640, height=300)
+        chart = series_chart(points, predicate, width=640, height=300)
         if chart is not None:
             charts.append((predicate, chart))
     return charts
