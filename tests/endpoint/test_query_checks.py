@@ -3,6 +3,8 @@ clauses are found, how remote answers are inlined, and how formats are negotiate
 
 from __future__ import annotations
 
+from urllib.parse import parse_qsl, quote, urlencode
+
 import pyoxigraph as ox
 import pytest
 
@@ -10,6 +12,7 @@ from cmikg.config import Settings
 from cmikg.service.backend import BadParameter, NotAcceptable, QueryRefused, QuerySyntax, ServiceFailed
 from cmikg.service.federation import values_block
 from cmikg.service.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
+from cmikg.service.forms import decode_pairs
 from cmikg.service.safety import analyse, check_services
 from tests.conftest import ROOT
 
@@ -104,3 +107,15 @@ def test_negotiation_by_q_value_parameter_and_wildcards():
         negotiate(GRAPH_FORMATS, None, "tsv")
     with pytest.raises(BadParameter):
         negotiate(GRAPH_FORMATS, None, "yaml")
+
+
+def test_fast_form_decoding_agrees_with_the_standard_library():
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "queries").glob("*.rq"))]
+    texts += ['SELECT * { ?s ?p "a+b=c&d%e" }', "é€𝄞 \t\n#<>{}", "", "100%"]
+    for text in texts:
+        for body in (urlencode({"query": text, "format": "json"}), "query=" + quote(text, safe="")):
+            decoded = decode_pairs(body.encode("ascii"))
+            assert decoded is None or decoded == parse_qsl(body, keep_blank_values=True)
+        assert decode_pairs(urlencode({"query": text}).encode("ascii")) == [("query", text)]
+    for unusual in (b"q=%ZZ", b"q==1", b"q=%FF", b"q=a\nb"):
+        assert decode_pairs(unusual) is None  # left to the general parser

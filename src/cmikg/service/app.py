@@ -42,7 +42,9 @@ def create_app(settings: Settings, backend: QueryBackend | None = None) -> Flask
     """The app serving ``settings.dist`` through ``backend`` (default: embedded workers)."""
     from cmikg.service.metrics import Metrics
     from cmikg.service.safety import GuardedBackend
+    from cmikg.service.forms import FastFormRequest
     app = Flask("cmikg.service")
+    app.request_class = FastFormRequest
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False
     if backend is None:
@@ -112,16 +114,18 @@ def _register_update_refusal(app: Flask) -> None:
 
     @app.before_request
     def refuse_updates():
+        mimetype = request.mimetype
         fields = set(request.args)
-        if request.mimetype == "application/x-www-form-urlencoded":
+        if mimetype == "application/x-www-form-urlencoded":
             fields |= set(request.form)
-        refuse_update_request(request.mimetype, fields)
+        refuse_update_request(mimetype, fields)
 
 
 def _register_common_headers(app: Flask) -> None:
     @app.after_request
     def common_headers(response: Response) -> Response:
-        response.headers.setdefault("X-Dataset-Version", backend_of(app).version())
+        if "X-Dataset-Version" not in response.headers:
+            response.headers["X-Dataset-Version"] = _version(app)
         for name, value in CORS_HEADERS.items():
             response.headers.setdefault(name, value)
         if request.method == "OPTIONS":
@@ -129,6 +133,14 @@ def _register_common_headers(app: Flask) -> None:
             response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
             response.headers["Access-Control-Max-Age"] = "86400"
         return _gzip(response)
+
+
+def _version(app: Flask) -> str:
+    """The dataset version, or "unavailable" when the backend cannot say (a store that is down)."""
+    try:
+        return backend_of(app).version()
+    except QueryError:
+        return "unavailable"
 
 
 def _gzip(response: Response) -> Response:

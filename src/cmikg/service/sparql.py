@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 from flask import Blueprint, Flask, Response, current_app, g, request
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.sansio.utils import get_current_url
 
 from cmikg.service.app import backend_of, settings_of
 from cmikg.service.backend import BadParameter, QuerySyntax
@@ -116,7 +117,13 @@ def _permalink(base: str, query: str, default_graphs: tuple[str, ...], named_gra
 
 
 def public_base() -> str:
-    return settings_of(current_app).public_base or request.host_url
+    """Where clients reach this server: the configured public URL, else the request's host."""
+    return settings_of(current_app).public_base or _host_url(request.scheme, request.host)
+
+
+@lru_cache(maxsize=64)
+def _host_url(scheme: str, host: str) -> str:
+    return get_current_url(scheme, host)  # what request.host_url gives, once per distinct host
 
 
 def etag(protocol: ProtocolRequest, fmt: Format) -> str:
