@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 from typing import Iterable
 
+import pyoxigraph as ox
+
 from flask import g, has_request_context
 
 from cmikg.config import Settings
@@ -77,8 +79,7 @@ class RemoteBackend(QueryBackend):
         except StoreError as exc:
             raise as_query_error(exc, limit) from exc
         returned = answer.media_type or media_type
-        if returned == SPARQL_JSON:
-            check_complete(answer.body, limit)
+        check_complete(answer.body, returned, limit)
         return Result(answer.body, returned)
 
     def select(self, query: str) -> list[dict[str, dict]]:
@@ -119,16 +120,27 @@ def as_query_error(exc: StoreError, limit: float) -> QueryError:
     return BackendUnavailable(f"the store is unavailable: {exc}")
 
 
-def check_complete(body: bytes, limit: float) -> None:
-    """Refuse a JSON answer the store cut short: some stores stop a query at their own
-    time limit after the first bytes have gone out, leaving a body that does not parse."""
+def check_complete(body: bytes, media_type: str, limit: float) -> None:
+    """Refuse an answer the store cut short: some stores (Oxigraph) stop a query at their
+    own time limit after the first bytes have gone out, leaving a body that does not parse.
+    Every format pyoxigraph reads is checked; CSV, which it does not, is passed on."""
     try:
-        json.loads(body)["head"]
-    except (ValueError, KeyError, TypeError) as exc:
+        results = ox.QueryResultsFormat.from_media_type(media_type)
+        if results == ox.QueryResultsFormat.XML and not body.rstrip().endswith(b"</sparql>"):
+            raise ValueError("no closing </sparql>")  # pyoxigraph reads a cut document as empty
+        if results is not None and results != ox.QueryResultsFormat.CSV:
+            parsed = ox.parse_query_results(body, format=results)
+            if not isinstance(parsed, ox.QueryBoolean):
+                sum(1 for _ in parsed)
+            return
+        graph = ox.RdfFormat.from_media_type(media_type)
+        if graph is not None:
+            sum(1 for _ in ox.parse(body, format=graph))
+    except (SyntaxError, ValueError, OSError) as exc:
         tail = body[-200:].decode("utf-8", "replace").lower()
         if "cancel" in tail or "timeout" in tail or "time limit" in tail:
             raise QueryTimeout(f"the query ran past the store's time limit (ours is {limit:g} s)") from exc
-        raise BackendUnavailable("the store's answer was cut short: it is not complete SPARQL JSON") from exc
+        raise BackendUnavailable(f"the store's answer was cut short: it is not complete {media_type}") from exc
 
 
 def _says_timeout(exc: StoreError) -> bool:
