@@ -35,8 +35,12 @@ def source_counts(graph: Graph) -> dict[str, int]:
 def claim_counts(graph: Graph) -> dict[str, int]:
     claims = set(graph.subjects(RDF.type, CMI.Claim)) | set(graph.subjects(RDF.type, CMI.Criticism)) \
         | set(graph.subjects(RDF.type, CMI.Defence))
-    contradicting = {c for c in claims if (c, CMI.contradicts, None) in graph}
-    return {"claims": len(claims), "claims_with_contradiction": len(contradicting),
+    def linked(prop) -> set:
+        return {c for c in claims if (c, prop, None) in graph or (None, prop, c) in graph}
+    return {"claims": len(claims),
+            "contradicting": len(linked(CMI.contradicts)),
+            "in_tension": len(linked(CMI.inTensionWith)),
+            "disputing_or_disputed": len(linked(CMI.disputes)),
             "references": len(set(graph.subjects(RDF.type, CMI.Reference)))}
 
 
