@@ -40,6 +40,7 @@ def claim_counts(graph: Graph) -> dict[str, int]:
     return {"claims": len(claims),
             "contradicting": len(linked(CMI.contradicts)),
             "in_tension": len(linked(CMI.inTensionWith)),
+            "opposing": len(linked(CMI.opposes)),
             "disputing_or_disputed": len(linked(CMI.disputes)),
             "references": len(set(graph.subjects(RDF.type, CMI.Reference)))}
 

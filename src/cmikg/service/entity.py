@@ -124,7 +124,8 @@ def _disagreements(claims: dict[str, Claim], by_section: dict[str, list[Claim]])
     pairs = []
     for claim in own:
         for relation, targets in (("contradicts", claim.contradicts), ("disputes", claim.disputes),
-                                  ("is disputed by", claim.disputed_by), ("is in tension with", claim.in_tension)):
+                                  ("is disputed by", claim.disputed_by), ("is in tension with", claim.in_tension),
+                                  ("opposes", claim.opposes)):
             for target in targets:
                 key = frozenset((claim.iri, target))
                 if target in claims and key not in seen:

@@ -104,7 +104,7 @@ SHOWN_APART = {str(p) for p in (
     RDF.type, RDFS.label, RDFS.comment, CMI.subject, CMI.predicate, CMI.quantity, CMI.lowerBound,
     CMI.upperBound, CMI.unit, CMI.approximation, CMI.valueEntity, CMI.valueText, CMI.pointInTime,
     CMI.startTime, CMI.endTime, CMI.timePrecision, CMI.edtf, CMI.timeText, CMI.note, PROV.wasDerivedFrom,
-    CMI.contradicts, CMI.disputes, CMI.disputedBy, CMI.inTensionWith)}
+    CMI.contradicts, CMI.disputes, CMI.disputedBy, CMI.inTensionWith, CMI.opposes)}
 
 #: How a hedge moves the true figure relative to the printed one (for charts and badges).
 HEDGES = {str(CMI.moreThan): "above", str(CMI.atLeast): "above", str(CMI.nearly): "below",
@@ -141,6 +141,7 @@ class Claim:
     disputes: list[str]
     disputed_by: list[str]
     in_tension: list[str]
+    opposes: list[str]
     sections: set[str] = field(default_factory=set)
 
     @property
@@ -211,4 +212,4 @@ def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
         qualifiers=sorted(qualifiers, key=lambda q: (q[0], q[1].text, q[1].term.value)),
         references=references_of(node, nodes),
         contradicts=iris(CMI.contradicts), disputes=iris(CMI.disputes), disputed_by=iris(CMI.disputedBy),
-        in_tension=iris(CMI.inTensionWith))
+        in_tension=iris(CMI.inTensionWith), opposes=iris(CMI.opposes))
