@@ -9,11 +9,12 @@ import pyoxigraph as ox
 import pytest
 
 from cmikg.config import Settings
-from cmikg.service.backend import BadParameter, NotAcceptable, QueryRefused, QuerySyntax, ServiceFailed
+from cmikg.service.backend import (BadParameter, NotAcceptable, QueryRefused, QuerySyntax, RequestTooLarge,
+                                   ServiceFailed)
 from cmikg.service.federation import values_block
 from cmikg.service.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from cmikg.service.forms import decode_pairs
-from cmikg.service.safety import analyse, check_services
+from cmikg.service.safety import MAX_TOKENS, analyse, check_services
 from tests.conftest import ROOT
 
 SETTINGS = Settings.discover(root=ROOT).with_(service_allowlist=("https://query.wikidata.org/sparql",))
@@ -119,3 +120,15 @@ def test_fast_form_decoding_agrees_with_the_standard_library():
         assert decode_pairs(urlencode({"query": text}).encode("ascii")) == [("query", text)]
     for unusual in (b"q=%ZZ", b"q==1", b"q=%FF", b"q=a\nb"):
         assert decode_pairs(unusual) is None  # left to the general parser
+
+
+def test_unreadable_or_oversized_texts_are_refused_without_reading_everything():
+    with pytest.raises(QuerySyntax, match="unterminated string at line 1, column 24"):
+        analyse("SELECT * WHERE { ?s ?p 'unfinished }")
+    with pytest.raises(QuerySyntax, match="unterminated"):
+        analyse('SELECT * WHERE { ?s ?p "' + "\\'" * 50_000 + " }")
+    with pytest.raises(RequestTooLarge, match=str(MAX_TOKENS)):
+        analyse("SELECT * WHERE { " + "?s ?p ?o . " * (MAX_TOKENS // 4 + 1) + "}")
+    # dotted runs without a colon once took time quadratic in their length
+    assert analyse("ASK { ?s ?p ?o } # " + "a." * 40_000).form == "ASK"
+    assert analyse("SELECT * WHERE { ?s ?p " + "x." * 40_000 + "y }").form == "SELECT"

@@ -19,14 +19,14 @@ import re
 import socket
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import Iterable, NamedTuple
 from urllib.parse import urljoin, urlsplit
 
 import pyoxigraph as ox
 
 from cmikg.config import Settings
-from cmikg.service.backend import (QueryBackend, QueryRefused, QuerySyntax, Result, ResultTooLarge,
-                                   ServiceFailed)
+from cmikg.service.backend import (QueryBackend, QueryRefused, QuerySyntax, RequestTooLarge, Result,
+                                   ResultTooLarge, ServiceFailed)
 
 #: Keywords that exist only in SPARQL Update; none may appear in a query.
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE",
@@ -39,7 +39,9 @@ _BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FF
 _CHARS_U = _BASE + "_"
 _CHARS = _CHARS_U + r"\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
 _ESC = r"%[0-9A-Fa-f]{2}|\\[_~.\-!$&'()*+,;=/?#@%]"
-_PREFIX = f"(?:[{_BASE}](?:[{_CHARS}.]*[{_CHARS}])?)?:"
+#: A prefix name is read up to 64 characters: a longer one (none is real) is read as words,
+#: which can only make the checks stricter, and the bound keeps tokenizing linear in time.
+_PREFIX = f"(?:[{_BASE}](?:[{_CHARS}.]{{0,62}}[{_CHARS}])?)?:"
 _LOCAL = f"(?:[{_CHARS_U}:0-9]|{_ESC})(?:(?:[{_CHARS}.:]|{_ESC})*(?:[{_CHARS}:]|{_ESC}))?"
 _UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
 
@@ -49,6 +51,7 @@ _TOKEN = re.compile("|".join([
     rf"(?P<iri><(?:[^<>\"{{}}|^`\\\x00-\x20]|{_UCHAR})*>)",
     r"(?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^\"\\]|\\.|\"(?!\"\"))*\"\"\""
     r"|'(?:[^'\\\n\r]|\\.)*'|\"(?:[^\"\\\n\r]|\\.)*\")",
+    r"(?P<unterminated>['\"])",
     rf"(?P<var>[?$][{_CHARS_U}0-9][{_CHARS_U}0-9\u00B7\u0300-\u036F\u203F-\u2040]*)",
     rf"(?P<bnode>_:[{_CHARS_U}0-9](?:[{_CHARS}.]*[{_CHARS}])?)",
     rf"(?P<pname>{_PREFIX}(?:{_LOCAL})?)",
@@ -59,8 +62,12 @@ _TOKEN = re.compile("|".join([
 ]), re.DOTALL)
 
 
-@dataclass(frozen=True)
-class Token:
+#: Most tokens a query may have: reading costs a few microseconds per token, so this bounds
+#: the time a request can spend in the checks (real queries have hundreds to a few thousand).
+MAX_TOKENS = 100_000
+
+
+class Token(NamedTuple):
     kind: str
     text: str
     start: int
@@ -96,10 +103,22 @@ class Analysis:
         return self.form in ("CONSTRUCT", "DESCRIBE")
 
 
-def tokenize(text: str) -> list[Token]:
-    """The query's tokens without whitespace and comments."""
-    return [Token(m.lastgroup, m.group(), m.start(), m.end())
-            for m in _TOKEN.finditer(text) if m.lastgroup not in ("ws", "comment")]
+def tokenize(text: str, max_tokens: int | None = MAX_TOKENS) -> list[Token]:
+    """The query's tokens without whitespace and comments. A quote that opens no complete
+    string makes the text unparseable for any engine, so it ends the reading at once."""
+    tokens: list[Token] = []
+    append = tokens.append
+    for m in _TOKEN.finditer(text):
+        kind = m.lastgroup
+        if kind == "ws" or kind == "comment":
+            continue
+        if kind == "unterminated":
+            raise QuerySyntax(f"query syntax error: unterminated string at {position(text, m.start())}")
+        append(Token(kind, m.group(), m.start(), m.end()))
+        if max_tokens is not None and len(tokens) > max_tokens:
+            raise RequestTooLarge(f"the query has more than {max_tokens} tokens; send a shorter query "
+                                  "(for many values, use several queries)")
+    return tokens
 
 
 def position(text: str, offset: int) -> str:
@@ -116,9 +135,14 @@ def keyword(token: Token) -> str:
 def analyse(text: str) -> Analysis:
     """Read a query; raise :class:`QueryRefused` for any update and :class:`QuerySyntax`
     for a SERVICE clause that cannot be read. Cached: the same text gives the same answer."""
+    return read_query(text)
+
+
+def read_query(text: str, max_tokens: int | None = MAX_TOKENS) -> Analysis:
+    """:func:`analyse` without the cache, for texts seen once (a query with SERVICE answers inlined)."""
     if not text.strip():
         raise QuerySyntax("empty query: pass the SPARQL text in the 'query' parameter")
-    tokens = tokenize(text)
+    tokens = tokenize(text, max_tokens)
     _refuse_updates(text, tokens)
     base, prefixes, first = _prologue(tokens)
     form = keyword(tokens[first]) if first < len(tokens) else ""
@@ -324,7 +348,7 @@ class GuardedBackend(QueryBackend):
             return query
         from cmikg.service.federation import answer_services
         inlined = answer_services(query, analysis, self.settings)
-        if analyse.__wrapped__(inlined).services:  # the remote answer must not add any
+        if read_query(inlined, max_tokens=None).services:  # the remote answer must not add any
             raise QueryRefused("a SERVICE answer could not be inlined safely")
         return inlined
 

@@ -85,6 +85,8 @@ def serve(args: argparse.Namespace) -> int:
         "timeout": int(settings.query_timeout) + 60,
         "graceful_timeout": 5,
         "keepalive": 5,
+        # the longest request line gunicorn allows: GET queries of about 8 KB (longer ones: POST)
+        "limit_request_line": 8190,
         "accesslog": None,
         "errorlog": "-",
         "loglevel": "warning",
