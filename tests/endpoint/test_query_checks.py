@@ -132,3 +132,20 @@ def test_unreadable_or_oversized_texts_are_refused_without_reading_everything():
     # dotted runs without a colon once took time quadratic in their length
     assert analyse("ASK { ?s ?p ?o } # " + "a." * 40_000).form == "ASK"
     assert analyse("SELECT * WHERE { ?s ?p " + "x." * 40_000 + "y }").form == "SELECT"
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { ?s ?p trueSERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+    "SELECT * WHERE { ?s ?p false.SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+    "SELECT * WHERE { SERVICESILENT <http://127.0.0.1:9/> { ?a ?b ?c } }",
+    "SELECT * WHERE { ?s ?p falseINSERT }",
+])
+def test_keywords_glued_to_other_letters_are_refused(text):
+    """The engine reads ``trueSERVICE`` as two keywords; the checks must not read one word."""
+    with pytest.raises(QueryRefused):
+        check_services(analyse(text), SETTINGS)
+
+
+def test_form_is_read_even_without_a_space_after_it():
+    assert analyse("SELECTDISTINCT ?s WHERE { ?s ?p ?o }").form == "SELECT"
+    assert analyse("CONSTRUCTWHERE { ?s ?p ?o }").is_graph

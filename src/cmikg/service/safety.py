@@ -31,7 +31,8 @@ from cmikg.service.backend import (QueryBackend, QueryRefused, QuerySyntax, Requ
 #: Keywords that exist only in SPARQL Update; none may appear in a query.
 UPDATE_KEYWORDS = frozenset({"INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE",
                              "COPY", "WITH", "USING"})
-QUERY_FORMS = frozenset({"SELECT", "CONSTRUCT", "DESCRIBE", "ASK"})
+QUERY_FORMS = ("SELECT", "CONSTRUCT", "DESCRIBE", "ASK")
+_GUARDED = re.compile("|".join(sorted(UPDATE_KEYWORDS | {"SERVICE"})))
 UPDATE_MEDIA_TYPE = "application/sparql-update"
 
 _BASE = ("A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF\u200C-\u200D"
@@ -145,20 +146,29 @@ def read_query(text: str, max_tokens: int | None = MAX_TOKENS) -> Analysis:
     tokens = tokenize(text, max_tokens)
     _refuse_updates(text, tokens)
     base, prefixes, first = _prologue(tokens)
-    form = keyword(tokens[first]) if first < len(tokens) else ""
+    word = keyword(tokens[first]) if first < len(tokens) else ""
+    form = next((name for name in QUERY_FORMS if word.startswith(name)), None)  # "SELECTDISTINCT" parses
     prologue = text[:tokens[first].start] if first < len(tokens) else text
     services = tuple(_services(text, tokens, base, dict(prefixes)))
     if re.search(r"\\[uU]", text):
         _refuse_escaped_keywords(text, len(services))
-    return Analysis(form if form in QUERY_FORMS else None, base, tuple(prefixes), prologue, services)
+    return Analysis(form, base, tuple(prefixes), prologue, services)
 
 
 def _refuse_updates(text: str, tokens: list[Token]) -> None:
+    """Refuse update keywords, and any word that holds one or SERVICE among other letters:
+    some parsers read keywords without a boundary (``trueSERVICE``, ``SERVICESILENT``), and
+    no keyword or function name of SPARQL contains these words."""
     for token in tokens:
         word = keyword(token)
+        if not word or not _GUARDED.search(word):
+            continue
         if word in UPDATE_KEYWORDS:
             raise QueryRefused(f"SPARQL Update is not allowed: this endpoint is read-only "
                                f"({word} at {position(text, token.start)})")
+        if word != "SERVICE":
+            raise QueryRefused(f"{token.text!r} at {position(text, token.start)}: a keyword is written together "
+                               "with other letters; separate the words with a space")
 
 
 def _refuse_escaped_keywords(text: str, services: int) -> None:
