@@ -139,9 +139,12 @@ def test_unreadable_or_oversized_texts_are_refused_without_reading_everything():
     "SELECT * WHERE { ?s ?p false.SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
     "SELECT * WHERE { SERVICESILENT <http://127.0.0.1:9/> { ?a ?b ?c } }",
     "SELECT * WHERE { ?s ?p falseINSERT }",
+    "SELECT * WHERE { ?a ?p ?b FILTER(?a<?b)SERVICE?x#>\n{ ?s ?p ?o } }",
+    "SELECT * WHERE { ?a ?p ?b FILTER(1<?b)\\u0053ERVICE?x#>\n{ ?s ?p ?o } }",
 ])
-def test_keywords_glued_to_other_letters_are_refused(text):
-    """The engine reads ``trueSERVICE`` as two keywords; the checks must not read one word."""
+def test_keywords_glued_or_hidden_are_refused(text):
+    """The engine reads ``trueSERVICE`` as two keywords, and ``<?b)SERVICE?x#>`` in an expression
+    as "less than", a SERVICE clause and a comment; the checks must not read one word or one IRI."""
     with pytest.raises(QueryRefused):
         check_services(analyse(text), SETTINGS)
 
@@ -149,3 +152,9 @@ def test_keywords_glued_to_other_letters_are_refused(text):
 def test_form_is_read_even_without_a_space_after_it():
     assert analyse("SELECTDISTINCT ?s WHERE { ?s ?p ?o }").form == "SELECT"
     assert analyse("CONSTRUCTWHERE { ?s ?p ?o }").is_graph
+
+
+def test_iris_mentioning_service_are_fine_where_no_comparison_can_be():
+    text = ("SELECT * WHERE { ?a <https://w3id.org/cmikg/service#x> ?b "
+            "FILTER(?a = <https://w3id.org/cmikg/service#y> && ?a < ?b) }")
+    assert analyse(text).services == ()

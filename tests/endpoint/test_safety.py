@@ -97,6 +97,7 @@ def service_queries(trap_url: str) -> list[str]:
         f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{port}/\\u0073parql> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ ?x ?y trueSERVICE <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}",
         f"SELECT * WHERE {{ SERVICESILENT <http://127.0.0.1:{port}/x> {{ ?s ?p ?o }} }}",
+        f"SELECT * WHERE {{ VALUES ?x {{ <{trap_url}> }} ?a ?p ?b FILTER(?a<?b)SERVICE?x#>\n{{ ?s ?p ?o }} }}",
     ]
 
 

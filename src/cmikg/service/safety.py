@@ -145,6 +145,7 @@ def read_query(text: str, max_tokens: int | None = MAX_TOKENS) -> Analysis:
         raise QuerySyntax("empty query: pass the SPARQL text in the 'query' parameter")
     tokens = tokenize(text, max_tokens)
     _refuse_updates(text, tokens)
+    _refuse_ambiguous_iris(text, tokens)
     base, prefixes, first = _prologue(tokens)
     word = keyword(tokens[first]) if first < len(tokens) else ""
     form = next((name for name in QUERY_FORMS if word.startswith(name)), None)  # "SELECTDISTINCT" parses
@@ -171,6 +172,31 @@ def _refuse_updates(text: str, tokens: list[Token]) -> None:
                                "with other letters; separate the words with a space")
 
 
+_OPERAND_END = frozenset({"var", "number", "string", "pname", "iri", "langtag"})
+
+
+def _refuse_ambiguous_iris(text: str, tokens: list[Token]) -> None:
+    """Refuse ``<…>`` that mentions SERVICE where ``<`` may be "less than" instead.
+
+    Inside an expression, ``?a<?b)SERVICE?x#>`` is a comparison, a SERVICE clause and a
+    comment to the engine, but one IRI to a tokenizer; comparisons only occur inside
+    parentheses, after an operand. Real IRIs there that contain "service" are rare enough
+    to ask for spaces around the operator instead."""
+    brackets: list[str] = []
+    previous: Token | None = None
+    for token in tokens:
+        if token.kind == "punct" and token.text in "({[":
+            brackets.append(token.text)
+        elif token.kind == "punct" and token.text in ")}]" and brackets:
+            brackets.pop()
+        elif (token.kind == "iri" and "SERVICE" in token.text.upper() and brackets and brackets[-1] == "("
+              and previous is not None and (previous.kind in _OPERAND_END or previous.text == ")"
+                                            or keyword(previous) in ("TRUE", "FALSE"))):
+            raise QueryRefused(f"{token.text[:60]!r} at {position(text, token.start)} may be read as a "
+                               "comparison followed by a SERVICE clause; write spaces around '<' and '>'")
+        previous = token
+
+
 def _refuse_escaped_keywords(text: str, services: int) -> None:
     """Some engines undo \\u escapes before parsing (as the SPARQL grammar allows), so the
     text must be just as safe when read that way."""
@@ -181,6 +207,7 @@ def _refuse_escaped_keywords(text: str, services: int) -> None:
         return
     tokens = tokenize(plain)
     _refuse_updates(plain, tokens)
+    _refuse_ambiguous_iris(plain, tokens)
     if sum(keyword(t) == "SERVICE" for t in tokens) != services:
         raise QueryRefused("a SERVICE keyword written with \\u escapes is not allowed")
 
