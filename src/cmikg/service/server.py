@@ -59,7 +59,7 @@ class _Gunicorn(BaseApplication):
 def serve(args: argparse.Namespace) -> int:
     from cmikg.service.app import backend_of, create_app
     settings = settings_from_args(args)
-    workers = args.workers or os.cpu_count() or 2
+    workers = args.workers or min(os.cpu_count() or 2, 8)
     threads = args.threads or 4
     clock = time.perf_counter()
     if getattr(args, "backend", None):
