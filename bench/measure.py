@@ -1,0 +1,239 @@
+"""The two phases measured for each system at each size.
+
+1. *Check*: start the server (the start-up figure), ask every query once, compare with the
+   reference system's answers, read the idle memory, stop. A query that times out leaves
+   some servers busy with it (rdflib-endpoint computes on its only event loop), so the
+   server is restarted before the next query.
+2. *Load*, in two rounds (every system in order, then in reverse order, each round half
+   the duration, so that a slow drift of the shared machine's load weighs on all alike):
+   start again, run a closed loop over the *common mix* (the queries every system
+   at this size answered correctly, so that every system does the same work), then one over
+   its *standard* part (bench/queries: the short queries a web service mostly gets, which
+   the long analytical example queries would otherwise drown), sampling the process
+   tree's memory while they run; stop.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+
+import process
+from answers import Answer, difference, parse
+from client import LoopResult, ask, closed_loop
+from dataset import Dataset
+from querymix import BenchQuery
+from systems import Running, System
+
+
+@dataclass
+class Limits:
+    """The knobs of both phases."""
+
+    clients: int
+    duration: float
+    timeout: float
+    check_budget: float
+    work: object  # Path of bench/data
+
+
+@dataclass
+class SystemRun:
+    """Everything measured for one system at one size."""
+
+    system: str
+    size: str
+    triples: int
+    startup_seconds: float | None = None
+    notes: list[str] = field(default_factory=list)
+    error: str = ""
+    answers: dict[str, Answer] = field(default_factory=dict)
+    answer_sizes: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: seconds each query took in the correctness pass (alone on the machine)
+    check_seconds: dict[str, float] = field(default_factory=dict)
+    differences: dict[str, str] = field(default_factory=dict)
+    idle_memory: dict = field(default_factory=dict)
+    processes: list[dict] = field(default_factory=list)
+    #: per mix ("all", "standard"): the LoopFigures of its closed loops, as a dict
+    loops: dict[str, dict] = field(default_factory=dict)
+    #: per mix: the raw loop result and peak memory so far (rounds are merged into it)
+    raw_loops: dict[str, tuple[LoopResult, dict]] = field(default_factory=dict)
+
+    def record(self) -> dict:
+        """Plain data for the report (the reference's answers are not kept)."""
+        self.loops = {mix: asdict(_figures(result, peak)) for mix, (result, peak) in self.raw_loops.items()}
+        return {k: v for k, v in vars(self).items() if k not in ("answers", "raw_loops")}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(system: System, data: Dataset, limits: Limits) -> Running:
+    return system.launch(data, free_port(), limits.work)
+
+
+def check_phase(system: System, data: Dataset, queries: list[BenchQuery], limits: Limits,
+                expected: dict[str, Answer] | None) -> SystemRun:
+    """Start-up, answers (compared with ``expected``; None: this is the reference), idle memory."""
+    run = SystemRun(system.name, data.name, data.triples)
+    print(f"  {system.name}: starting", flush=True)
+    try:
+        running = start(system, data, limits)
+    except Exception as exc:  # a system that does not start is reported, not fatal
+        run.error = f"did not start: {exc}"
+        print(f"  {system.name}: {run.error}", flush=True)
+        return run
+    run.startup_seconds, run.notes = running.startup_seconds, list(running.notes)
+    print(f"  {system.name}: answered after {running.startup_seconds:.2f} s; checking answers", flush=True)
+    try:
+        running = _check(run, running, system, data, queries, limits, expected)
+        run.idle_memory = memory_totals(running.process.pid)
+    except Exception as exc:  # reported as a failure of this system; the others still run
+        run.error = f"failed while checked: {type(exc).__name__}: {exc}"
+        print(f"  {system.name}: {run.error}", flush=True)
+    finally:
+        process.stop(running.process)
+    return run
+
+
+def _check(run: SystemRun, running: Running, system: System, data: Dataset, queries: list[BenchQuery],
+           limits: Limits, expected: dict[str, Answer] | None) -> Running:
+    """Each query once. The reference keeps its answers; other systems keep only the sizes
+    and what differs (answers at 1M triples are large)."""
+    deadline = time.monotonic() + limits.check_budget
+    for query in queries:
+        left = deadline - time.monotonic()
+        if left <= 1:
+            run.differences[query.name] = (f"not checked: the correctness pass used up its "
+                                           f"{limits.check_budget:.0f} s on the queries before it")
+            continue
+        reply = ask(running.endpoint, query, min(limits.timeout, left))
+        got = parse(reply.status, reply.content_type, reply.body, query)
+        run.check_seconds[query.name] = reply.seconds
+        if reply.status == 0:  # timed out: the server may still be busy with it
+            got.error = f"no answer within {min(limits.timeout, left):.0f} s ({got.error})"
+            process.stop(running.process)
+            running = start(system, data, limits)
+        run.answer_sizes[query.name] = (got.kind, got.size)
+        _compare(run, query, got, expected)
+    return running
+
+
+def _compare(run: SystemRun, query: BenchQuery, got: Answer, expected: dict[str, Answer] | None) -> None:
+    if expected is None:
+        run.answers[query.name] = got
+        if got.kind == "error":
+            run.differences[query.name] = f"the reference itself failed: {got.error}"
+        return
+    reference = expected.get(query.name)
+    if reference is not None and reference.kind != "error":
+        found = difference(reference, got, query)
+        if found:
+            run.differences[query.name] = found
+
+
+@dataclass
+class LoopFigures:
+    """What one closed loop measured."""
+
+    qps: float
+    completed: int
+    elapsed: float
+    latency: dict[str, dict]
+    failures: dict[str, int]
+    failure_example: dict[str, str]
+    peak_memory: dict
+
+
+def load_phase(run: SystemRun, system: System, data: Dataset, mixes: dict[str, list[BenchQuery]],
+               durations: dict[str, float], limits: Limits) -> None:
+    """One closed loop per mix (for its duration) on one start of the server, memory
+    sampled while each runs."""
+    if run.error or not any(mixes.values()):
+        return
+    try:
+        running = start(system, data, limits)
+    except Exception as exc:  # a second start can fail too (port, memory)
+        run.error = f"did not start for the loop: {exc}"
+        return
+    try:
+        for name, mix in mixes.items():
+            if mix:
+                print(f"  {system.name}: closed loop on the {name} mix ({len(mix)} queries), "
+                      f"{limits.clients} clients, {durations[name]:.0f} s", flush=True)
+                result, peak = _loop(running, mix, durations[name], limits)
+                if name in run.raw_loops:
+                    before, peak_before = run.raw_loops[name]
+                    result = before.merge(result)
+                    peak = {k: max(v, peak_before.get(k, 0)) for k, v in peak.items()}
+                run.raw_loops[name] = (result, peak)
+        run.processes = [asdict(m) for m in process.tree_memory(running.process.pid)]
+    except Exception as exc:  # reported as a failure of this system; the others still run
+        run.error = f"failed in the loop: {type(exc).__name__}: {exc}"
+        print(f"  {system.name}: {run.error}", flush=True)
+    finally:
+        process.stop(running.process)
+
+
+def memory_totals(pid: int) -> dict:
+    tree = process.tree_memory(pid)
+    return {"rss_kib": sum(m.rss for m in tree), "pss_kib": sum(m.pss for m in tree), "processes": len(tree)}
+
+
+def _loop(running: Running, mix: list[BenchQuery], duration: float, limits: Limits) -> tuple[LoopResult, dict]:
+    peak = {"rss_kib": 0, "pss_kib": 0}
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.wait(0.5):
+            now = memory_totals(running.process.pid)
+            for key in peak:
+                peak[key] = max(peak[key], now[key])
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = closed_loop(running.endpoint, mix, limits.clients, duration, limits.timeout)
+    finally:
+        stop.set()
+        sampler.join()
+    return result, peak
+
+
+def _figures(result: LoopResult, peak: dict) -> LoopFigures:
+    latency = {name: {"median": result.median(name), "p95": result.p95(name),
+                      "count": len(result.latencies.get(name, []))} for name in result.names}
+    return LoopFigures(result.queries_per_second, result.completed, result.elapsed, latency,
+                       result.failures, result.failure_example, peak)
+
+
+def common_mix(queries: list[BenchQuery], runs: list[SystemRun]) -> list[BenchQuery]:
+    """The queries every measured system answered, and answered the same."""
+    bad = {name for run in runs if not run.error for name in run.differences}
+    return [q for q in queries if q.name not in bad]
+
+
+def loop_duration(mix: list[BenchQuery], reference: SystemRun | None, limits: Limits) -> float:
+    """The base duration, stretched (up to 4x) so that each client runs the whole mix about
+    twice over on the reference system (``clients`` times one pass alone: clients share the
+    cores): a mix with a few slow queries otherwise measures little else. The same duration
+    for every system at the size, so it stays a fixed-time loop."""
+    if reference is None:
+        return limits.duration
+    one_pass = sum(reference.check_seconds.get(q.name, 0.0) for q in mix)
+    return min(max(limits.duration, limits.clients * one_pass), 4 * limits.duration)
+
+
+def startup_samples(system: System, data: Dataset, repeats: int, limits: Limits) -> list[float]:
+    """``system`` started ``repeats`` times on ``data``: process start to first answer."""
+    samples = []
+    for _ in range(repeats):
+        running = start(system, data, limits)
+        samples.append(running.startup_seconds)
+        process.stop(running.process)
+    return samples
