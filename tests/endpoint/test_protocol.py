@@ -156,6 +156,8 @@ def test_default_graph_uri_selects_the_dataset(endpoint, nt_lines):
                                                            "Accept": JSON}, timeout=30)
     assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == 0
     assert endpoint.count() == len(set(nt_lines))
+    bad = requests.get(endpoint.url, params={"query": COUNT, "default-graph-uri": "not an iri"}, timeout=30)
+    assert bad.status_code == 400 and "default-graph-uri" in bad.text
 
 
 def test_malformed_query_is_400_with_the_parsers_position(endpoint):

@@ -10,6 +10,7 @@ back finished bytes, and an answer over the row cap is refused with 413.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
@@ -73,8 +74,18 @@ def _from_params(params, query: str | None, extra=None) -> ProtocolRequest:
     def all_of(name: str) -> list[str]:
         return params.getlist(name) + (extra.getlist(name) if extra is not None else [])
     formats = all_of("format")
-    return ProtocolRequest(query, all_of("default-graph-uri"), all_of("named-graph-uri"),
-                           formats[0] if formats else None)
+    return ProtocolRequest(query, _iris(all_of("default-graph-uri"), "default-graph-uri"),
+                           _iris(all_of("named-graph-uri"), "named-graph-uri"), formats[0] if formats else None)
+
+
+_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
+
+
+def _iris(values: list[str], name: str) -> list[str]:
+    for value in values:
+        if not _IRI.fullmatch(value):
+            raise BadParameter(f"the '{name}' parameter must be an absolute IRI; got {value[:200]!r}")
+    return values
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
