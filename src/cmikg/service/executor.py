@@ -47,7 +47,7 @@ class PoolStats:
     killed: int = 0
     crashed: int = 0
     sandboxed: bool | None = None
-    last_replace_seconds: float = 0.0
+    last_replace_seconds: float = 0.0  # kill, reap and fork a fresh worker, ready to answer
 
 
 class Worker:

@@ -212,7 +212,8 @@ def health() -> Response:
             "service_allowlist": list(settings.service_allowlist)}
     if pool is not None:
         body["workers"] = {"started": pool.started, "killed_at_deadline": pool.killed, "crashed": pool.crashed,
-                           "network_sandbox": pool.sandboxed}
+                           "network_sandbox": pool.sandboxed,
+                           "last_replacement_seconds": round(pool.last_replace_seconds, 4)}
     return current_app.json.response(body)
 
 
