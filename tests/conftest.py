@@ -94,6 +94,27 @@ def cmikg_command() -> list[str]:
     return [sys.executable, "-m", "cmikg"]
 
 
+def oxigraph_exe() -> str:
+    """The ``oxigraph`` server command from the test extras, beside this interpreter."""
+    exe = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    assert Path(exe).exists(), "the oxigraph server (package 'oxigraph', in the test extras) is not installed"
+    return exe
+
+
+def start_oxigraph_read_only(data: Path, location: Path) -> tuple[subprocess.Popen, str]:
+    """Load ``data`` into an on-disk Oxigraph store and serve it read-only on 127.0.0.1.
+
+    Returns the process and its SPARQL query URL; stop it with :func:`stop_process`.
+    """
+    subprocess.run([oxigraph_exe(), "load", "--location", str(location), "--file", str(data)],
+                   check=True, capture_output=True, timeout=120)
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/query"
+    process = start_process([oxigraph_exe(), "serve-read-only", "--location", str(location),
+                             "--bind", f"127.0.0.1:{port}"], url)
+    return process, url
+
+
 @pytest.fixture
 def copy_project(tmp_path: Path):
     """A throw-away copy of the project's hand-edited folders, for tests that break it."""

@@ -15,7 +15,7 @@ import owlready2
 from rdflib import Graph, URIRef
 
 from cmikg.loading import SourceGraph
-from cmikg.namespaces import OWL, RDF, RDFS
+from cmikg.namespaces import OWL, RDF
 from cmikg.validation import short
 
 

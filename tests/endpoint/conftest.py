@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import socket
-import subprocess
-import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -24,7 +21,8 @@ import pytest
 import requests
 
 from cmikg.config import Settings
-from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
+from tests.conftest import (ROOT, cmikg_command, free_port, start_oxigraph_read_only, start_process,
+                            stop_process)
 
 WIKIDATA = "https://query.wikidata.org/sparql"
 #: Allowed in the server under test, but mapped to a port where nothing listens.
@@ -124,12 +122,6 @@ def redirector(trap: Trap):
     server.server_close()
 
 
-def oxigraph_exe() -> str:
-    exe = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-    assert Path(exe).exists(), "the oxigraph server (package 'oxigraph', in the test extras) is not installed"
-    return exe
-
-
 @dataclass
 class StandIn:
     """An oxigraph server in Wikidata's place, and the triples loaded into it."""
@@ -146,13 +138,7 @@ def wikidata_standin(dataset: Settings, tmp_path_factory: pytest.TempPathFactory
     ntriples = "".join(f'{s} <{SYNTHETIC}mark> "mark {i}" .\n' for i, s in enumerate(subjects))
     data = tmp_path_factory.mktemp("standin") / "standin.nt"
     data.write_text(ntriples, encoding="utf-8")
-    location = tmp_path_factory.mktemp("standin-store")
-    subprocess.run([oxigraph_exe(), "load", "--location", str(location), "--file", str(data)],
-                   check=True, capture_output=True, timeout=120)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/query"
-    process = start_process([oxigraph_exe(), "serve-read-only", "--location", str(location),
-                             "--bind", f"127.0.0.1:{port}"], url)
+    process, url = start_oxigraph_read_only(data, tmp_path_factory.mktemp("standin-store"))
     yield StandIn(url, ntriples)
     stop_process(process)
 

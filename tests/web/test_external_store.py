@@ -3,10 +3,6 @@
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 import requests
@@ -14,28 +10,18 @@ from rdflib import Graph
 from rdflib.namespace import RDF
 
 from cmikg.namespaces import CMI
-from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
+from tests.conftest import ROOT, cmikg_command, free_port, start_oxigraph_read_only, start_process, stop_process
 from tests.web import oracle
-
-
-def oxigraph_exe() -> str:
-    exe = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-    assert Path(exe).exists(), "the oxigraph server (package 'oxigraph', in the test extras) is not installed"
-    return exe
 
 
 @pytest.fixture(scope="module")
 def external_site(site_data, tmp_path_factory: pytest.TempPathFactory):
     """An Oxigraph server with the dump, and ``cmikg serve`` in front of it."""
-    location = tmp_path_factory.mktemp("external-store")
-    subprocess.run([oxigraph_exe(), "load", "--location", str(location), "--file", str(site_data.dataset_file)],
-                   check=True, capture_output=True, timeout=120)
-    store_port, port = free_port(), free_port()
-    store = start_process([oxigraph_exe(), "serve-read-only", "--location", str(location),
-                           "--bind", f"127.0.0.1:{store_port}"], f"http://127.0.0.1:{store_port}/query")
+    store, store_url = start_oxigraph_read_only(site_data.dataset_file, tmp_path_factory.mktemp("external-store"))
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = [*cmikg_command(), "--project", str(ROOT), "--dist", str(site_data.dist), "serve", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", "1", "--backend", f"http://127.0.0.1:{store_port}/query"]
+            "--port", str(port), "--workers", "1", "--backend", store_url]
     try:
         server = start_process(args, f"{base}/health", timeout=120)
     except Exception:

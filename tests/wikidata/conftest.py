@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from cmikg.config import Settings
-from tests.conftest import cmikg_command, free_port, start_process, stop_process
+from tests.conftest import cmikg_command, start_oxigraph_read_only, stop_process
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata.ttl"
 WD = "http://www.wikidata.org/entity/"
@@ -27,12 +26,6 @@ PREFIXES = """@prefix cmi: <https://w3id.org/cmikg/ontology#> .
 @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
 @prefix wd: <http://www.wikidata.org/entity/> .
 """
-
-
-def oxigraph_exe() -> str:
-    exe = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
-    assert Path(exe).exists(), "the oxigraph server (package 'oxigraph', in the test extras) is not installed"
-    return exe
 
 
 @dataclass
@@ -58,13 +51,7 @@ class StandIn:
 
 @pytest.fixture(scope="session")
 def standin(tmp_path_factory: pytest.TempPathFactory):
-    location = tmp_path_factory.mktemp("wikidata-standin")
-    subprocess.run([oxigraph_exe(), "load", "--location", str(location), "--file", str(FIXTURE)],
-                   check=True, capture_output=True, timeout=120)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/query"
-    process = start_process([oxigraph_exe(), "serve-read-only", "--location", str(location),
-                             "--bind", f"127.0.0.1:{port}"], url)
+    process, url = start_oxigraph_read_only(FIXTURE, tmp_path_factory.mktemp("wikidata-standin"))
     fixture = Graph()
     fixture.parse(FIXTURE, format="turtle")
     yield StandIn(url, fixture)

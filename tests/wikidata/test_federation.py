@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,8 +15,8 @@ import pytest
 import requests
 from rdflib import URIRef
 
-from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
-from tests.wikidata.conftest import FIXTURE, oxigraph_exe
+from tests.conftest import ROOT, cmikg_command, free_port, start_oxigraph_read_only, start_process, stop_process
+from tests.wikidata.conftest import FIXTURE
 
 WIKIDATA = "https://query.wikidata.org/sparql"
 FEDERATED = sorted((ROOT / "queries" / "federated").glob("*.rq"))
@@ -102,17 +101,12 @@ def test_oxigraph_queries_the_cmikg_endpoint(endpoint, built, tmp_path):
     notes = tmp_path / "notes.nt"
     notes.write_text("".join(f'<{c}> <http://example.org/note> "note {i}" .\n' for i, c in enumerate(countries)),
                      encoding="utf-8")
-    location = tmp_path / "store"
-    subprocess.run([oxigraph_exe(), "load", "--location", str(location), "--file", str(notes)],
-                   check=True, capture_output=True, timeout=120)
-    port = free_port()
-    process = start_process([oxigraph_exe(), "serve-read-only", "--location", str(location),
-                             "--bind", f"127.0.0.1:{port}"], f"http://127.0.0.1:{port}/query")
+    process, store_url = start_oxigraph_read_only(notes, tmp_path / "store")
     try:
         query = (f"SELECT ?c ?note ?label WHERE {{ ?c <http://example.org/note> ?note . "
                  f"SERVICE <{endpoint}> {{ ?c <http://www.w3.org/2000/01/rdf-schema#label> ?label . "
                  f"FILTER(LANG(?label) = \"en\") }} }}")
-        response = requests.post(f"http://127.0.0.1:{port}/query", data={"query": query},
+        response = requests.post(store_url, data={"query": query},
                                  headers={"Accept": JSON}, timeout=120)
     finally:
         stop_process(process)
