@@ -298,9 +298,17 @@ def _workers(results: dict) -> str:
     roles = {0: "cmikg serve (gunicorn arbiter)", 1: "HTTP worker", 2: "query worker"}
     rows = [[str(p["pid"]), roles.get(depth[p["pid"]], f"depth {depth[p['pid']]}"), _mib(p["rss"]),
              _mib(p["pss"]), _mib(p["private"]), _shared(p)] for p in procs]
+    workers = [p["private"] for p in procs if depth[p["pid"]] >= 1]
+    summary = ""
+    if workers:
+        summary = (f" Per worker process: private {_mib(min(workers))} to {_mib(max(workers))} MiB, against "
+                   f"{_mib(procs[0]['rss'])} MiB resident in the arbiter that loaded the store before forking; "
+                   f"all processes together: PSS {_mib(sum(p['pss'] for p in procs))} MiB. A worker's private "
+                   "memory is what it does not share: its own allocations and the inherited pages it has "
+                   "written to (copy-on-write).")
     return (f"\nProcesses of `cmikg serve` at {run['size']} ({run['triples']:,} triples), after the loop. "
             "Private = pages only this process maps; shared = RSS - private (pages it shares, e.g. the store "
-            "inherited copy-on-write from the arbiter).\n\n"
+            "inherited copy-on-write from the arbiter)." + summary + "\n\n"
             + _table(["pid", "role", "RSS MiB", "PSS MiB", "private MiB", "shared"], rows))
 
 
@@ -343,3 +351,20 @@ def _ms(seconds: float | None) -> str:
 
 def _mib(kib: int | None) -> str:
     return "n/a" if kib is None else f"{kib / 1024:.0f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Render a report again from the raw figures a run kept (bench/data/results-MODE.json)."""
+    import argparse
+    import json
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("results", type=Path, help="bench/data/results-full.json or results-quick.json")
+    parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")
+    args = parser.parse_args(argv)
+    args.output.write_text(markdown(json.loads(args.results.read_text())), encoding="utf-8")
+    print(f"wrote {args.output}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
