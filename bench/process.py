@@ -86,8 +86,9 @@ def _on_signal(signum, frame) -> None:
 def install_cleanup() -> None:
     """Stop every started server at exit, on SIGTERM, and on Ctrl-C."""
     atexit.register(stop_all)
-    signal.signal(signal.SIGTERM, _on_signal)
-    signal.signal(signal.SIGHUP, _on_signal)
+    # Also for SIGINT, even when the shell started the run with it ignored (background jobs).
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
 
 
 def wait_until(check: Callable[[], bool], process: subprocess.Popen, log: Path, timeout: float,
