@@ -13,6 +13,7 @@ import gc
 import hashlib
 import io
 import json
+import os
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
@@ -27,7 +28,7 @@ from cmikg.service.backend import (BackendUnavailable, NotAcceptable, QueryBacke
                                    ResultTooLarge)
 from cmikg.service.executor import WorkerPool
 from cmikg.service.safety import too_many_rows
-from cmikg.store import EmbeddedStore
+from cmikg.store import EmbeddedStore, open_read_only, prepare_disk_store
 
 SPARQL_JSON = "application/sparql-results+json"
 
@@ -67,11 +68,17 @@ class EmbeddedBackend(QueryBackend):
 
     caps_rows = True
 
-    def __init__(self, settings: Settings, pool_size: int = 4, sandbox: bool = True):
+    def __init__(self, settings: Settings, pool_size: int = 4, sandbox: bool = True,
+                 disk_store: Path | None = None):
         self.settings = settings
-        store = EmbeddedStore.load(settings.dataset_file)
+        if disk_store is None:
+            store = EmbeddedStore.load(settings.dataset_file)
+            handler = partial(evaluate, store.store)
+        else:
+            store = open_read_only(prepare_disk_store(settings.dataset_file, disk_store))
+            handler = ReadOnlyEvaluator(Path(disk_store))
         self.dataset = DatasetInfo.read(settings, store)
-        self.pool = WorkerPool(partial(evaluate, store.store), size=pool_size, sandbox=sandbox)
+        self.pool = WorkerPool(handler, size=pool_size, sandbox=sandbox)
         # Objects created so far never change: keep the collector from touching (and so
         # copying) their pages in every forked process.
         gc.freeze()
@@ -99,6 +106,24 @@ class EmbeddedBackend(QueryBackend):
 
     def close(self) -> None:
         self.pool.close()
+
+
+class ReadOnlyEvaluator:
+    """Evaluates jobs on an on-disk store that each worker process opens for itself.
+
+    Opening happens in the worker, after the fork, so no process inherits another's file
+    handles; the data is shared through the page cache, not copied into each worker.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.store: ox.Store | None = None
+        self.pid = 0
+
+    def __call__(self, job: tuple) -> tuple[str, object]:
+        if self.store is None or self.pid != os.getpid():
+            self.store, self.pid = ox.Store.read_only(str(self.folder)), os.getpid()
+        return evaluate(self.store, job)
 
 
 def _error(kind: str, message: str, max_rows: int):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import time
+from pathlib import Path
 
 from gunicorn.app.base import BaseApplication
 
@@ -67,7 +68,8 @@ def serve(args: argparse.Namespace) -> int:
         backend = RemoteBackend(args.backend, settings)
     else:
         from cmikg.service.embedded import EmbeddedBackend
-        backend = EmbeddedBackend(settings, pool_size=threads)
+        disk = getattr(args, "disk_store", None)
+        backend = EmbeddedBackend(settings, pool_size=threads, disk_store=Path(disk) if disk else None)
     app = create_app(settings, backend)
     loaded = time.perf_counter() - clock
     guarded = backend_of(app)
@@ -88,6 +90,8 @@ def serve(args: argparse.Namespace) -> int:
         # the longest request line gunicorn allows: GET queries of about 8 KB (longer ones: POST)
         "limit_request_line": 8190,
         "accesslog": None,
+        # the workers' heartbeat files in memory, not on disk
+        **({"worker_tmp_dir": "/dev/shm"} if os.path.isdir("/dev/shm") else {}),
         "errorlog": "-",
         "loglevel": "warning",
         "post_fork": lambda server, worker: _start_workers(backend),
