@@ -18,18 +18,38 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from itertools import groupby
 
+from querymix import BenchQuery
 from rdflib import Graph
 from rdflib.compare import isomorphic, to_isomorphic
 
-from querymix import BenchQuery
-
 XSD = "http://www.w3.org/2001/XMLSchema#"
-INTEGERS = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
-                              "positiveInteger", "nonPositiveInteger", "negativeInteger",
-                              "unsignedLong", "unsignedInt", "unsignedShort", "unsignedByte")}
-GRAPH_FORMATS = {"application/n-triples": "nt", "text/plain": "nt", "text/turtle": "turtle",
-                 "application/rdf+xml": "xml", "application/ld+json": "json-ld",
-                 "application/n-quads": "nquads", "application/trig": "trig"}
+INTEGERS = {
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedLong",
+        "unsignedInt",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
+GRAPH_FORMATS = {
+    "application/n-triples": "nt",
+    "text/plain": "nt",
+    "text/turtle": "turtle",
+    "application/rdf+xml": "xml",
+    "application/ld+json": "json-ld",
+    "application/n-quads": "nquads",
+    "application/trig": "trig",
+}
 
 Term = tuple
 
@@ -38,7 +58,7 @@ Term = tuple
 class Answer:
     """A parsed answer: a table, a boolean, a graph, or the error that came instead."""
 
-    kind: str                                  # "table", "boolean", "graph" or "error"
+    kind: str  # "table", "boolean", "graph" or "error"
     variables: tuple[str, ...] = ()
     rows: list[tuple[Term | None, ...]] = field(default_factory=list)
     boolean: bool | None = None
@@ -80,8 +100,7 @@ def _results_answer(media: str, body: bytes) -> Answer:
     if "boolean" in data:
         return Answer("boolean", boolean=bool(data["boolean"]))
     variables = tuple(data["head"].get("vars", []))
-    rows = [tuple(_term(b[v]) if v in b else None for v in variables)
-            for b in data["results"]["bindings"]]
+    rows = [tuple(_term(b[v]) if v in b else None for v in variables) for b in data["results"]["bindings"]]
     return Answer("table", variables=variables, rows=rows)
 
 
@@ -133,8 +152,11 @@ def _graph_difference(expected: Graph, actual: Graph) -> str | None:
         return None
     want, got = set(to_isomorphic(expected)), set(to_isomorphic(actual))
     missing, extra = want - got, got - want
-    return (f"{len(actual)} triples instead of {len(expected)}; {len(missing)} missing, {len(extra)} extra"
-            + _examples("missing", missing) + _examples("extra", extra))
+    return (
+        f"{len(actual)} triples instead of {len(expected)}; {len(missing)} missing, {len(extra)} extra"
+        + _examples("missing", missing)
+        + _examples("extra", extra)
+    )
 
 
 def _table_difference(expected: Answer, actual: Answer, query: BenchQuery) -> str | None:
@@ -152,12 +174,13 @@ def _multiset_difference(expected: list, actual: list) -> str | None:
     if want == got:
         return None
     missing, extra = want - got, got - want
-    return (f"{len(actual)} rows instead of {len(expected)}; {sum(missing.values())} missing, "
-            f"{sum(extra.values())} extra" + _examples("missing", missing) + _examples("extra", extra))
+    return (
+        f"{len(actual)} rows instead of {len(expected)}; {sum(missing.values())} missing, "
+        f"{sum(extra.values())} extra" + _examples("missing", missing) + _examples("extra", extra)
+    )
 
 
-def _ordered_difference(variables: tuple[str, ...], expected: list, actual: list,
-                        query: BenchQuery) -> str | None:
+def _ordered_difference(variables: tuple[str, ...], expected: list, actual: list, query: BenchQuery) -> str | None:
     if query.order_keys is None or not set(query.order_keys) <= set(variables):
         if expected == actual:
             return None
@@ -166,11 +189,13 @@ def _ordered_difference(variables: tuple[str, ...], expected: list, actual: list
     want, got = _tie_groups(expected, keys), _tie_groups(actual, keys)
     keys_want, keys_got = [k for k, _ in want], [k for k, _ in got]
     if keys_want != keys_got:
-        first = next(i for i, (a, b) in enumerate(zip(keys_want + [None], keys_got + [None])) if a != b)
-        return (_multiset_difference(expected, actual)
-                or f"rows in another order: sort-key group {first} is {str(_at(keys_got, first))[:160]} "
-                   f"where the reference has {str(_at(keys_want, first))[:160]}")
-    for index, ((_, rows_want), (_, rows_got)) in enumerate(zip(want, got)):
+        first = next(i for i, (a, b) in enumerate(zip(keys_want + [None], keys_got + [None], strict=False)) if a != b)
+        return (
+            _multiset_difference(expected, actual)
+            or f"rows in another order: sort-key group {first} is {str(_at(keys_got, first))[:160]} "
+            f"where the reference has {str(_at(keys_want, first))[:160]}"
+        )
+    for index, ((_, rows_want), (_, rows_got)) in enumerate(zip(want, got, strict=False)):
         cut_by_limit = query.limited and index == len(want) - 1
         if rows_want != rows_got and not cut_by_limit:
             return _multiset_difference(list(rows_want.elements()), list(rows_got.elements()))
@@ -184,6 +209,7 @@ def _at(items: list, index: int):
 def _tie_groups(rows: list, keys: list[int]) -> list[tuple[tuple, Counter]]:
     def key(row):
         return tuple(row[i] for i in keys)
+
     return [(k, Counter(group)) for k, group in groupby(rows, key=key)]
 
 

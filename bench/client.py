@@ -33,10 +33,14 @@ class Endpoint:
     def request_parts(self, query: BenchQuery) -> tuple[bytes, dict[str, str]]:
         accept = GRAPH_ACCEPT if query.returns_graph else SELECT_ACCEPT
         if self.encoding == "direct":
-            return query.text.encode("utf-8"), {"Content-Type": "application/sparql-query; charset=utf-8",
-                                                "Accept": accept}
+            return query.text.encode("utf-8"), {
+                "Content-Type": "application/sparql-query; charset=utf-8",
+                "Accept": accept,
+            }
         return urlencode({"query": query.text}).encode("ascii"), {
-            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept}
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Accept": accept,
+        }
 
 
 @dataclass
@@ -76,8 +80,7 @@ class Connection:
         data = response.read()
         if response.getheader("Connection", "").lower() == "close":
             self.close()
-        return Reply(response.status, response.getheader("Content-Type", ""), data,
-                     time.perf_counter() - started)
+        return Reply(response.status, response.getheader("Content-Type", ""), data, time.perf_counter() - started)
 
     def close(self) -> None:
         if self.conn is not None:
@@ -115,7 +118,7 @@ class LoopResult:
     def queries_per_second(self) -> float:
         return self.completed / self.elapsed if self.elapsed > 0 else 0.0
 
-    def merge(self, other: "LoopResult") -> "LoopResult":
+    def merge(self, other: LoopResult) -> LoopResult:
         """Two loops of the same mix as one (rounds of a run): times and counts add up."""
         merged = LoopResult(self.names, self.elapsed + other.elapsed)
         for part in (self, other):
@@ -138,16 +141,22 @@ class LoopResult:
         return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
 
 
-def closed_loop(endpoint: Endpoint, queries: list[BenchQuery], clients: int, duration: float,
-                timeout: float) -> LoopResult:
+def closed_loop(
+    endpoint: Endpoint, queries: list[BenchQuery], clients: int, duration: float, timeout: float
+) -> LoopResult:
     """``clients`` processes each send the mix round-robin (from a different offset) for
     ``duration`` seconds, one request at a time."""
     context = multiprocessing.get_context("fork")
     start_at = time.monotonic() + 0.5
     queue = context.Queue()
-    workers = [context.Process(target=_client, args=(endpoint, queries, i * len(queries) // clients,
-                                                     start_at, duration, timeout, queue), daemon=True)
-               for i in range(clients)]
+    workers = [
+        context.Process(
+            target=_client,
+            args=(endpoint, queries, i * len(queries) // clients, start_at, duration, timeout, queue),
+            daemon=True,
+        )
+        for i in range(clients)
+    ]
     for worker in workers:
         worker.start()
     outcomes = [queue.get(timeout=duration + timeout + 60) for _ in workers]
@@ -158,8 +167,9 @@ def closed_loop(endpoint: Endpoint, queries: list[BenchQuery], clients: int, dur
     return _merge(queries, outcomes, start_at)
 
 
-def _client(endpoint: Endpoint, queries: list[BenchQuery], offset: int, start_at: float,
-            duration: float, timeout: float, queue) -> None:
+def _client(
+    endpoint: Endpoint, queries: list[BenchQuery], offset: int, start_at: float, duration: float, timeout: float, queue
+) -> None:
     connection = Connection(endpoint, timeout)
     samples: list[tuple[int, float, int, str]] = []
     time.sleep(max(0.0, start_at - time.monotonic()))

@@ -53,7 +53,7 @@ class BuildRun:
 @dataclass
 class Seed:
     dataset: Dataset
-    method: str            # "cmikg build", "last good build", "unchecked build"
+    method: str  # "cmikg build", "last good build", "unchecked build"
     detail: str
     build: BuildRun | None
 
@@ -61,8 +61,12 @@ class Seed:
 def timed_build(root: Path, dist: Path) -> BuildRun:
     """Run ``cmikg build`` as a user would, into ``dist``, and time it."""
     clock = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "cmikg", "--project", str(root), "--dist", str(dist), "build"],
-                          capture_output=True, text=True, timeout=900)
+    done = subprocess.run(
+        [sys.executable, "-m", "cmikg", "--project", str(root), "--dist", str(dist), "build"],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     wall = time.perf_counter() - clock
     output = done.stdout + done.stderr
     phases = {}
@@ -83,37 +87,62 @@ def seed(root: Path, work: Path, rebuild: bool) -> Seed:
     dist = folder / "dist"
     previous = _read_provenance(folder)
     if previous and not rebuild and (dist / "cmikg.nt").is_file():
-        return Seed(describe(SEED_NAME, root, dist), previous["method"],
-                    previous["detail"] + " (reused from an earlier run; --rebuild to redo)", None)
+        return Seed(
+            describe(SEED_NAME, root, dist),
+            previous["method"],
+            previous["detail"] + " (reused from an earlier run; --rebuild to redo)",
+            None,
+        )
     build = timed_build(root, dist)
     if build.ok:
-        return _record(folder, Seed(describe(SEED_NAME, root, dist), "cmikg build",
-                                    "the real graph, built and checked now", build))
+        return _record(
+            folder, Seed(describe(SEED_NAME, root, dist), "cmikg build", "the real graph, built and checked now", build)
+        )
     reason = _first_error(build.message)
     if previous and previous["method"] in ("cmikg build", "last good build") and (dist / "cmikg.nt").is_file():
-        return _record(folder, Seed(describe(SEED_NAME, root, dist), "last good build",
-                                    f"the graph failed to build now ({reason}); using the build of "
-                                    f"{previous['when']}", build))
+        return _record(
+            folder,
+            Seed(
+                describe(SEED_NAME, root, dist),
+                "last good build",
+                f"the graph failed to build now ({reason}); using the build of {previous['when']}",
+                build,
+            ),
+        )
     shipped = root / "dist" / "cmikg.nt"
     if shipped.is_file():
         dist.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(shipped, dist / "cmikg.nt")
-        return _record(folder, Seed(describe(SEED_NAME, root, dist), "last good build",
-                                    f"the graph failed to build now ({reason}); using the project's "
-                                    "dist/cmikg.nt", build))
+        return _record(
+            folder,
+            Seed(
+                describe(SEED_NAME, root, dist),
+                "last good build",
+                f"the graph failed to build now ({reason}); using the project's dist/cmikg.nt",
+                build,
+            ),
+        )
     dist.mkdir(parents=True, exist_ok=True)
     (dist / "cmikg.nt").write_text(unchecked_ntriples(root), encoding="utf-8")
-    return _record(folder, Seed(describe(SEED_NAME, root, dist), "unchecked build",
-                                f"the graph is mid-edit and failed to build ({reason}); data parsed "
-                                "and derived as the build does, without the failing checks", build))
+    return _record(
+        folder,
+        Seed(
+            describe(SEED_NAME, root, dist),
+            "unchecked build",
+            f"the graph is mid-edit and failed to build ({reason}); data parsed "
+            "and derived as the build does, without the failing checks",
+            build,
+        ),
+    )
 
 
 def unchecked_ntriples(root: Path) -> str:
     """The build's canonical N-Triples without its checks (for a graph that is mid-edit)."""
-    from cmikg.build import canonical_ntriples
+    from cmikg.build.derivation import derived_triples
+    from cmikg.build.loading import load_sources
+    from cmikg.build.pipeline import canonical_ntriples
     from cmikg.config import Settings
-    from cmikg.derive import derived_triples
-    from cmikg.loading import load_sources
+
     sources = load_sources(Settings.discover(root=root))
     graph = sources.union()
     graph += derived_triples(sources.ontology, sources.data)
@@ -144,8 +173,12 @@ def _read_provenance(folder: Path) -> dict | None:
 
 
 def _record(folder: Path, result: Seed) -> Seed:
-    record = {"method": result.method, "detail": result.detail, "when": time.strftime("%Y-%m-%d %H:%M"),
-              "build": asdict(result.build) if result.build else None}
+    record = {
+        "method": result.method,
+        "detail": result.detail,
+        "when": time.strftime("%Y-%m-%d %H:%M"),
+        "build": asdict(result.build) if result.build else None,
+    }
     (folder / PROVENANCE).write_text(json.dumps(record, indent=1) + "\n")
     return result
 
@@ -154,8 +187,12 @@ def scaled(base: Dataset, name: str, triples: int, work: Path, rng_seed: int) ->
     """A scale-up of ``base`` to about ``triples``, regenerated only when its inputs change."""
     dist = work / "sets" / name / "dist"
     stamp_file = dist.parent / "stamp.json"
-    stamp = {"base": base.digest, "triples": triples, "seed": rng_seed,
-             "generator": hashlib.sha256(Path(generate.__file__).read_bytes()).hexdigest()}
+    stamp = {
+        "base": base.digest,
+        "triples": triples,
+        "seed": rng_seed,
+        "generator": hashlib.sha256(Path(generate.__file__).read_bytes()).hexdigest(),
+    }
     if (dist / "cmikg.nt").is_file() and _read_json(stamp_file) == stamp:
         return describe(name, base.project, dist)
     shutil.rmtree(dist, ignore_errors=True)

@@ -50,7 +50,7 @@ def start(args: list[str], probe: str, log: Path) -> subprocess.Popen:
             return process
         except OSError:
             if process.poll() is not None:
-                raise RuntimeError(f"{args[0]} exited: {log.read_text()[-2000:]}")
+                raise RuntimeError(f"{args[0]} exited: {log.read_text()[-2000:]}") from None
             time.sleep(0.1)
     raise TimeoutError(probe)
 
@@ -65,8 +65,9 @@ def stop(process: subprocess.Popen) -> None:
 
 
 def post(conn: http.client.HTTPConnection, path: str, query: str) -> tuple[int, bytes]:
-    conn.request("POST", path, urlencode({"query": query}),
-                 {"Content-Type": "application/x-www-form-urlencoded", "Accept": JSON})
+    conn.request(
+        "POST", path, urlencode({"query": query}), {"Content-Type": "application/x-www-form-urlencoded", "Accept": JSON}
+    )
     response = conn.getresponse()
     return response.status, response.read()
 
@@ -106,8 +107,9 @@ def tree_cpu(root: int) -> float:
 def load(url: str, root: int, queries: list[str], clients: int, seconds: float) -> tuple[float, float, int]:
     """Closed loop: (queries per second, server CPU ms per query, errors)."""
     out = multiprocessing.Queue()
-    workers = [multiprocessing.Process(target=_client, args=(url, queries, i * 7, seconds, out))
-               for i in range(clients)]
+    workers = [
+        multiprocessing.Process(target=_client, args=(url, queries, i * 7, seconds, out)) for i in range(clients)
+    ]
     cpu, clock = tree_cpu(root), time.monotonic()
     for worker in workers:
         worker.start()
@@ -141,15 +143,19 @@ def during_runaway(url: str, timeout: float) -> dict[str, float]:
         clock = time.perf_counter()
         outcome["status"], _ = post(conn, parts.path, RUNAWAY)
         outcome["stopped_after"] = time.perf_counter() - clock
+
     thread = threading.Thread(target=runaway)
     thread.start()
     time.sleep(min(1.0, timeout / 3))
     busy = latency(url, SIMPLE, 10)
     thread.join()
     after = latency(url, SIMPLE, 10)
-    return {"simple query while the runaway runs (ms, median of 10)": busy,
-            "simple query right after the runaway was stopped (ms, median of 10)": after,
-            "runaway answered after (s)": outcome["stopped_after"], "runaway status": outcome["status"]}
+    return {
+        "simple query while the runaway runs (ms, median of 10)": busy,
+        "simple query right after the runaway was stopped (ms, median of 10)": after,
+        "runaway answered after (s)": outcome["stopped_after"],
+        "runaway status": outcome["status"],
+    }
 
 
 def main() -> int:
@@ -165,13 +171,30 @@ def main() -> int:
     logs = Path(os.environ.get("TMPDIR", "/tmp"))
     port_c, port_o = free_port(), free_port()
     cmikg_url, ox_url = f"http://127.0.0.1:{port_c}/sparql", f"http://127.0.0.1:{port_o}/query"
-    cmikg = start([sys.executable, "-m", "cmikg", "--project", str(ROOT), "--dist", str(args.dist), "serve",
-                   "--port", str(port_c), "--timeout", str(args.timeout)], cmikg_url, logs / "cmikg-serve.log")
+    cmikg = start(
+        [
+            sys.executable,
+            "-m",
+            "cmikg",
+            "--project",
+            str(ROOT),
+            "--dist",
+            str(args.dist),
+            "serve",
+            "--port",
+            str(port_c),
+            "--timeout",
+            str(args.timeout),
+        ],
+        cmikg_url,
+        logs / "cmikg-serve.log",
+    )
     ox = start([oxigraph, "serve", "--bind", f"127.0.0.1:{port_o}"], ox_url, logs / "oxigraph.log")
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port_o, timeout=300)
-        conn.request("POST", "/store?default", (args.dist / "cmikg.nt").read_bytes(),
-                     {"Content-Type": "application/n-triples"})
+        conn.request(
+            "POST", "/store?default", (args.dist / "cmikg.nt").read_bytes(), {"Content-Type": "application/n-triples"}
+        )
         assert conn.getresponse().status in (200, 201, 204)
         for url, pid in ((cmikg_url, cmikg.pid), (ox_url, ox.pid)):
             load(url, pid, queries, 1, 1.0)  # warm up
@@ -183,8 +206,10 @@ def main() -> int:
         print("| server | queries/s (median) | server CPU ms/query (median) | errors |")
         print("| --- | --- | --- | --- |")
         for name, runs in rows.items():
-            print(f"| {name} | {statistics.median(r[0] for r in runs):.0f} | "
-                  f"{statistics.median(r[1] for r in runs):.2f} | {sum(r[2] for r in runs)} |")
+            print(
+                f"| {name} | {statistics.median(r[0] for r in runs):.0f} | "
+                f"{statistics.median(r[1] for r in runs):.2f} | {sum(r[2] for r in runs)} |"
+            )
         ratio = statistics.median(r[0] for r in rows["cmikg"]) / statistics.median(r[0] for r in rows["oxigraph"])
         print(f"\nratio cmikg / oxigraph: {ratio:.2f}")
         print(f"\nsimple query alone: {latency(cmikg_url, SIMPLE):.2f} ms (median of 20)")

@@ -31,12 +31,24 @@ ID_PREFIX = "https://w3id.org/cmikg/id/"
 #: The one IRI under ID_PREFIX that names the dataset itself: never copied.
 DATASET_IRI = ID_PREFIX + "dataset"
 XSD = "http://www.w3.org/2001/XMLSchema#"
-INTEGER_TYPES = {XSD + t for t in ("integer", "int", "long", "short", "nonNegativeInteger",
-                                   "positiveInteger", "nonPositiveInteger", "negativeInteger",
-                                   "unsignedInt", "unsignedLong", "unsignedShort")}
+INTEGER_TYPES = {
+    XSD + t
+    for t in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+    )
+}
 DECIMAL_TYPES = {XSD + "decimal", XSD + "double", XSD + "float"}
-LABEL_PREDICATES = {"http://www.w3.org/2000/01/rdf-schema#label",
-                    "http://www.w3.org/2004/02/skos/core#prefLabel"}
+LABEL_PREDICATES = {"http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel"}
 #: Scale factors for numbers in copies are drawn from [1 - SPREAD, 1 + SPREAD].
 SPREAD = 0.25
 DEFAULT_SEED = 20240601
@@ -46,8 +58,8 @@ DEFAULT_SEED = 20240601
 class SeedGraph:
     """The input split into what is written once and what every copy repeats."""
 
-    shared: list[str]                  # N-Triples lines written once
-    copied: list[ox.Triple]            # triples whose subject is a project entity
+    shared: list[str]  # N-Triples lines written once
+    copied: list[ox.Triple]  # triples whose subject is a project entity
 
 
 def is_copied(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> bool:
@@ -71,7 +83,7 @@ def factor(seed: int, copy: int, subject: str) -> Decimal:
     """The scale factor of one subject's numbers in one copy: the same for all of them, so
     that bounds stay ordered (lower <= upper, start <= end)."""
     digest = hashlib.blake2b(f"{seed}\x00{copy}\x00{subject}".encode(), digest_size=8).digest()
-    unit = Decimal(int.from_bytes(digest, "big")) / Decimal(2 ** 64)
+    unit = Decimal(int.from_bytes(digest, "big")) / Decimal(2**64)
     return Decimal(1) - Decimal(str(SPREAD)) + unit * Decimal(str(2 * SPREAD))
 
 

@@ -77,8 +77,9 @@ def start(system: System, data: Dataset, limits: Limits) -> Running:
     return system.launch(data, free_port(), limits.work)
 
 
-def check_phase(system: System, data: Dataset, queries: list[BenchQuery], limits: Limits,
-                expected: dict[str, Answer] | None) -> SystemRun:
+def check_phase(
+    system: System, data: Dataset, queries: list[BenchQuery], limits: Limits, expected: dict[str, Answer] | None
+) -> SystemRun:
     """Start-up, answers (compared with ``expected``; None: this is the reference), idle memory."""
     run = SystemRun(system.name, data.name, data.triples)
     print(f"  {system.name}: starting", flush=True)
@@ -101,16 +102,24 @@ def check_phase(system: System, data: Dataset, queries: list[BenchQuery], limits
     return run
 
 
-def _check(run: SystemRun, running: Running, system: System, data: Dataset, queries: list[BenchQuery],
-           limits: Limits, expected: dict[str, Answer] | None) -> Running:
+def _check(
+    run: SystemRun,
+    running: Running,
+    system: System,
+    data: Dataset,
+    queries: list[BenchQuery],
+    limits: Limits,
+    expected: dict[str, Answer] | None,
+) -> Running:
     """Each query once. The reference keeps its answers; other systems keep only the sizes
     and what differs (answers at 1M triples are large)."""
     deadline = time.monotonic() + limits.check_budget
     for query in queries:
         left = deadline - time.monotonic()
         if left <= 1:
-            run.differences[query.name] = (f"not checked: the correctness pass used up its "
-                                           f"{limits.check_budget:.0f} s on the queries before it")
+            run.differences[query.name] = (
+                f"not checked: the correctness pass used up its {limits.check_budget:.0f} s on the queries before it"
+            )
             continue
         reply = ask(running.endpoint, query, min(limits.timeout, left))
         got = parse(reply.status, reply.content_type, reply.body, query)
@@ -150,8 +159,14 @@ class LoopFigures:
     peak_memory: dict
 
 
-def load_phase(run: SystemRun, system: System, data: Dataset, mixes: dict[str, list[BenchQuery]],
-               durations: dict[str, float], limits: Limits) -> None:
+def load_phase(
+    run: SystemRun,
+    system: System,
+    data: Dataset,
+    mixes: dict[str, list[BenchQuery]],
+    durations: dict[str, float],
+    limits: Limits,
+) -> None:
     """One closed loop per mix (for its duration) on one start of the server, memory
     sampled while each runs."""
     if run.error or not any(mixes.values()):
@@ -164,8 +179,11 @@ def load_phase(run: SystemRun, system: System, data: Dataset, mixes: dict[str, l
     try:
         for name, mix in mixes.items():
             if mix:
-                print(f"  {system.name}: closed loop on the {name} mix ({len(mix)} queries), "
-                      f"{limits.clients} clients, {durations[name]:.0f} s", flush=True)
+                print(
+                    f"  {system.name}: closed loop on the {name} mix ({len(mix)} queries), "
+                    f"{limits.clients} clients, {durations[name]:.0f} s",
+                    flush=True,
+                )
                 result, peak = _loop(running, mix, durations[name], limits)
                 if name in run.raw_loops:
                     before, peak_before = run.raw_loops[name]
@@ -206,10 +224,19 @@ def _loop(running: Running, mix: list[BenchQuery], duration: float, limits: Limi
 
 
 def _figures(result: LoopResult, peak: dict) -> LoopFigures:
-    latency = {name: {"median": result.median(name), "p95": result.p95(name),
-                      "count": len(result.latencies.get(name, []))} for name in result.names}
-    return LoopFigures(result.queries_per_second, result.completed, result.elapsed, latency,
-                       result.failures, result.failure_example, peak)
+    latency = {
+        name: {"median": result.median(name), "p95": result.p95(name), "count": len(result.latencies.get(name, []))}
+        for name in result.names
+    }
+    return LoopFigures(
+        result.queries_per_second,
+        result.completed,
+        result.elapsed,
+        latency,
+        result.failures,
+        result.failure_example,
+        peak,
+    )
 
 
 def common_mix(queries: list[BenchQuery], runs: list[SystemRun]) -> list[BenchQuery]:

@@ -14,9 +14,9 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 _LIVE: dict[int, subprocess.Popen] = {}
 #: The process that started the servers: forked client processes must not stop them.
@@ -39,8 +39,14 @@ def start(args: list[str], log: Path, env: dict | None = None, cwd: Path | None 
     """Start ``args`` in a new session with output to ``log``."""
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
-        process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
-                                   env={**os.environ, **(env or {})}, start_new_session=True)
+        process = subprocess.Popen(
+            args,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=cwd,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
     _LIVE[process.pid] = process
     return process
 
@@ -91,14 +97,12 @@ def install_cleanup() -> None:
         signal.signal(sig, _on_signal)
 
 
-def wait_until(check: Callable[[], bool], process: subprocess.Popen, log: Path, timeout: float,
-               what: str) -> None:
+def wait_until(check: Callable[[], bool], process: subprocess.Popen, log: Path, timeout: float, what: str) -> None:
     """Poll ``check`` until it is true; fail early if the process exits, late on timeout."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{what} exited with {process.returncode} before answering; "
-                               f"last output:\n{tail(log)}")
+            raise RuntimeError(f"{what} exited with {process.returncode} before answering; last output:\n{tail(log)}")
         if check():
             return
         time.sleep(0.05)
@@ -145,8 +149,7 @@ def memory(pid: int) -> ProcessMemory | None:
     except OSError:
         return None
     private = rollup.get("Private_Clean", 0) + rollup.get("Private_Dirty", 0)
-    return ProcessMemory(pid, _ppid(pid) or 0, command.strip(), status.get("VmRSS", 0),
-                         rollup.get("Pss", 0), private)
+    return ProcessMemory(pid, _ppid(pid) or 0, command.strip(), status.get("VmRSS", 0), rollup.get("Pss", 0), private)
 
 
 def _fields(text: str) -> dict[str, int]:

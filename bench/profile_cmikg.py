@@ -42,8 +42,10 @@ ROOT = HERE.parent
 WORK = HERE / "data"
 #: Leaf frames of a thread waiting, not working, that py-spy does not always tell apart: a
 #: blocking pipe read (a query worker waiting for its next job), a thread pool's queue.
-IDLE = re.compile(r"\b(wait|select|poll|epoll|accept|recv_into|sleep|acquire)\b|Connection\._recv\b"
-                  r"|_worker \(concurrent/futures/thread\.py")
+IDLE = re.compile(
+    r"\b(wait|select|poll|epoll|accept|recv_into|sleep|acquire)\b|Connection\._recv\b"
+    r"|_worker \(concurrent/futures/thread\.py"
+)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -61,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
         result, cpu = measured_loop(name, data, mix, args)
         print_cpu(name, result, cpu)
     result, _ = measured_loop("cmikg", data, mix, args, spy_output=out)
-    print(f"\nunder py-spy ({args.rate} samples/s per process): {result.queries_per_second:.1f} queries/s; "
-          f"stacks in {out}")
+    print(
+        f"\nunder py-spy ({args.rate} samples/s per process): {result.queries_per_second:.1f} queries/s; "
+        f"stacks in {out}"
+    )
     summarise(out, process_roles_seen, args.top)
     return 0
 
@@ -71,15 +75,15 @@ def main(argv: list[str] | None = None) -> int:
 process_roles_seen: dict[int, str] = {}
 
 
-def measured_loop(name: str, data: dataset.Dataset, mix, args: argparse.Namespace,
-                  spy_output: Path | None = None):
+def measured_loop(name: str, data: dataset.Dataset, mix, args: argparse.Namespace, spy_output: Path | None = None):
     """One closed loop against ``name``; CPU seconds used per process role meanwhile."""
     running = SYSTEMS[name].launch(data, free_port(), WORK)
     try:
         spy = _start_spy(running.process.pid, args, spy_output) if spy_output else None
         result: dict = {}
-        loop = threading.Thread(target=lambda: result.update(
-            loop=closed_loop(running.endpoint, mix, args.clients, args.seconds, 60.0)))
+        loop = threading.Thread(
+            target=lambda: result.update(loop=closed_loop(running.endpoint, mix, args.clients, args.seconds, 60.0))
+        )
         roles = process_roles(running.process.pid)
         before = process.cpu_seconds(list(roles))
         loop.start()
@@ -102,10 +106,26 @@ def measured_loop(name: str, data: dataset.Dataset, mix, args: argparse.Namespac
 
 def _start_spy(pid: int, args: argparse.Namespace, out: Path) -> subprocess.Popen:
     spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
-    return subprocess.Popen([spy, "record", "--pid", str(pid), "--subprocesses", "--format", "raw",
-                             "--rate", str(args.rate), "--duration", str(int(args.seconds) + 2),
-                             "--nonblocking", "--output", str(out)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [
+            spy,
+            "record",
+            "--pid",
+            str(pid),
+            "--subprocesses",
+            "--format",
+            "raw",
+            "--rate",
+            str(args.rate),
+            "--duration",
+            str(int(args.seconds) + 2),
+            "--nonblocking",
+            "--output",
+            str(out),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
 
 
 def sequential_latency(name: str, data: dataset.Dataset, mix, repeats: int) -> dict[str, float]:
@@ -129,8 +149,10 @@ def print_cpu(name: str, result, cpu: Counter) -> None:
     """Throughput and CPU milliseconds per query, by process role."""
     n = max(1, result.completed)
     parts = ", ".join(f"{role} {1000 * seconds / n:.2f}" for role, seconds in cpu.most_common())
-    print(f"\n{name}: {result.queries_per_second:.1f} queries/s; CPU ms per query: "
-          f"{1000 * sum(cpu.values()) / n:.2f} in all ({parts})")
+    print(
+        f"\n{name}: {result.queries_per_second:.1f} queries/s; CPU ms per query: "
+        f"{1000 * sum(cpu.values()) / n:.2f} in all ({parts})"
+    )
 
 
 def find_dataset(size: str) -> dataset.Dataset:
@@ -159,8 +181,9 @@ def summarise(raw: Path, roles: dict[int, str], top: int) -> None:
         print("no busy samples")
         return
     print(f"\nbusy samples: {total}")
-    _print("share of busy samples by process role", Counter({r: sum(c.values()) for r, c in stacks.items()}),
-           total, top)
+    _print(
+        "share of busy samples by process role", Counter({r: sum(c.values()) for r, c in stacks.items()}), total, top
+    )
     for role, counter in sorted(stacks.items(), key=lambda item: -sum(item[1].values())):
         own, inclusive = Counter(), Counter()
         for frames, n in counter.items():
@@ -169,8 +192,12 @@ def summarise(raw: Path, roles: dict[int, str], top: int) -> None:
                 inclusive[frame] += n
         everywhere = {f for f, n in inclusive.items() if n >= 0.95 * sum(counter.values())}
         _print(f"{role}: own time", own, total, top)
-        _print(f"{role}: inclusive time (frames in fewer than 95% of its samples)",
-               Counter({f: n for f, n in inclusive.items() if f not in everywhere}), total, top)
+        _print(
+            f"{role}: inclusive time (frames in fewer than 95% of its samples)",
+            Counter({f: n for f, n in inclusive.items() if f not in everywhere}),
+            total,
+            top,
+        )
 
 
 def process_roles(pid: int) -> dict[int, str]:
@@ -203,8 +230,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mix", default="standard", choices=["standard", "all"])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=4)
-    parser.add_argument("--rate", type=int, default=50,
-                        help="samples per second per process (more distorts the load on 2 cores)")
+    parser.add_argument(
+        "--rate", type=int, default=50, help="samples per second per process (more distorts the load on 2 cores)"
+    )
     parser.add_argument("--top", type=int, default=12)
     parser.add_argument("--repeats", type=int, default=100, help="requests per query for the one-client medians")
     return parser.parse_args(argv)

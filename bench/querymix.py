@@ -17,8 +17,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Variable
 
 BENCH_QUERIES = Path(__file__).resolve().parent / "queries"
-FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
-         "DescribeQuery": "DESCRIBE"}
+FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT", "DescribeQuery": "DESCRIBE"}
 #: Algebra nodes that sit between a query and its ORDER BY without reordering rows.
 _PASS_THROUGH = {"Slice", "Project", "Distinct", "Reduced", "ToMultiSet"}
 
@@ -29,10 +28,10 @@ class BenchQuery:
 
     name: str
     text: str
-    form: str                              # SELECT, ASK, CONSTRUCT or DESCRIBE
-    ordered: bool                          # the answer's row order is part of the answer
-    order_keys: tuple[str, ...] | None     # ORDER BY variables; None when keys are expressions
-    limited: bool                          # LIMIT may cut a group of ties
+    form: str  # SELECT, ASK, CONSTRUCT or DESCRIBE
+    ordered: bool  # the answer's row order is part of the answer
+    order_keys: tuple[str, ...] | None  # ORDER BY variables; None when keys are expressions
+    limited: bool  # LIMIT may cut a group of ties
 
     @property
     def returns_graph(self) -> bool:
@@ -43,10 +42,11 @@ def load_mix(root: Path) -> tuple[list[BenchQuery], list[str]]:
     """The benchmark's queries then the project's top-level ones (queries/federated/ calls a
     remote service; queries/pages/ are templates with a $this to bind); and why any query
     was left out."""
-    skipped = [f"queries/{folder}/: {len(list((root / 'queries' / folder).glob('*.rq')))} queries not run ({why})"
-               for folder, why in (("federated", "they measure the remote service"),
-                                   ("pages", "templates with $this to bind"))
-               if (root / "queries" / folder).is_dir()]
+    skipped = [
+        f"queries/{folder}/: {len(list((root / 'queries' / folder).glob('*.rq')))} queries not run ({why})"
+        for folder, why in (("federated", "they measure the remote service"), ("pages", "templates with $this to bind"))
+        if (root / "queries" / folder).is_dir()
+    ]
     found: list[BenchQuery] = []
     sources = [("bench", p) for p in sorted(BENCH_QUERIES.glob("*.rq"))]
     sources += [("queries", p) for p in sorted((root / "queries").glob("*.rq"))]

@@ -16,18 +16,35 @@ from importlib import metadata
 from math import exp, log
 from pathlib import Path
 
-PACKAGES = ("cmikg", "pyoxigraph", "oxigraph", "rdflib", "rdflib-endpoint", "flask", "gunicorn",
-            "fastapi", "uvicorn", "pyshacl", "owlready2")
+PACKAGES = (
+    "cmikg",
+    "pyoxigraph",
+    "oxigraph",
+    "rdflib",
+    "rdflib-endpoint",
+    "flask",
+    "gunicorn",
+    "fastapi",
+    "uvicorn",
+    "pyshacl",
+    "owlready2",
+)
 REFERENCE = "oxigraph-mem"
 TARGETS_SIZE = "100k"
 
 
 def machine(root: Path) -> dict:
     """What the figures were measured on."""
-    info = {"cpu": _cpu_model(), "cores": os.cpu_count(), "usable_cores": len(os.sched_getaffinity(0)),
-            "ram_gib": round(_meminfo("MemTotal") / 2 ** 20, 1), "os": platform.platform(),
-            "python": platform.python_version(), "load_average": [round(x, 2) for x in os.getloadavg()],
-            "packages": {p: _version(p) for p in PACKAGES}}
+    info = {
+        "cpu": _cpu_model(),
+        "cores": os.cpu_count(),
+        "usable_cores": len(os.sched_getaffinity(0)),
+        "ram_gib": round(_meminfo("MemTotal") / 2**20, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "packages": {p: _version(p) for p in PACKAGES},
+    }
     info["commit"] = _git(root, "rev-parse", "--short", "HEAD")
     info["tree"] = "with uncommitted changes" if _git(root, "status", "--porcelain") else "clean"
     return info
@@ -61,10 +78,20 @@ def _git(root: Path, *args: str) -> str:
 
 # --- the report ---------------------------------------------------------------------------
 
+
 def markdown(results: dict) -> str:
-    sections = [_header(results), _machine(results["machine"]), _data(results), _correctness(results),
-                _summary(results), _targets(results), _latency(results), _startup_memory(results),
-                _cmikg_extras(results), _notes(results)]
+    sections = [
+        _header(results),
+        _machine(results["machine"]),
+        _data(results),
+        _correctness(results),
+        _summary(results),
+        _targets(results),
+        _latency(results),
+        _startup_memory(results),
+        _cmikg_extras(results),
+        _notes(results),
+    ]
     return "\n\n".join(s for s in sections if s) + "\n"
 
 
@@ -72,39 +99,48 @@ def _header(results: dict) -> str:
     plan = results["plan"]
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime(results["started"]))
     minutes = (results["finished"] - results["started"]) / 60
-    return (f"# Benchmark results\n\n"
-            f"`python bench/run.py{' --quick' if plan['mode'] == 'quick' else ''}`, {when}, {minutes:.1f} min. "
-            f"Mode **{plan['mode']}**: sizes {', '.join(plan['sizes'])}; closed loops of {plan['clients']} "
-            f"clients, the same fixed duration for every system at a size (at least {plan['duration']:.0f} s; "
-            f"see each table), round-robin over the common mix: "
-            f"the queries (of {len(results['queries'])}) that every system at that size answered, and "
-            f"answered alike, so that all do the same work (see Correctness for the others); each in two "
-            f"rounds of half the duration, all systems in order then in reverse order. Ratios are to the **Oxigraph server in "
-            f"memory** measured in the same run; absolute figures are from a shared, noisy machine and "
-            f"are given only as evidence for the ratios.")
+    return (
+        f"# Benchmark results\n\n"
+        f"`python bench/run.py{' --quick' if plan['mode'] == 'quick' else ''}`, {when}, {minutes:.1f} min. "
+        f"Mode **{plan['mode']}**: sizes {', '.join(plan['sizes'])}; closed loops of {plan['clients']} "
+        f"clients, the same fixed duration for every system at a size (at least {plan['duration']:.0f} s; "
+        f"see each table), round-robin over the common mix: "
+        f"the queries (of {len(results['queries'])}) that every system at that size answered, and "
+        f"answered alike, so that all do the same work (see Correctness for the others); each in two "
+        f"rounds of half the duration, all systems in order then in reverse order. Ratios are to the **Oxigraph server in "  # noqa: E501 (prose)
+        f"memory** measured in the same run; absolute figures are from a shared, noisy machine and "
+        f"are given only as evidence for the ratios."
+    )
 
 
 def _machine(m: dict) -> str:
     packages = ", ".join(f"{k} {v}" for k, v in m["packages"].items() if v != "not installed")
-    return (f"## Machine\n\n- CPU: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable)\n"
-            f"- RAM: {m['ram_gib']} GiB; load average (1, 5, 15 min) at start {m['load_average']}, at the end "
-            f"{m.get('load_average_end', 'n/a')}\n"
-            f"- OS: {m['os']}\n- Python {m['python']}; {packages}\n"
-            f"- cmikg commit {m['commit']} ({m['tree']})")
+    return (
+        f"## Machine\n\n- CPU: {m['cpu']}, {m['cores']} cores ({m['usable_cores']} usable)\n"
+        f"- RAM: {m['ram_gib']} GiB; load average (1, 5, 15 min) at start {m['load_average']}, at the end "
+        f"{m.get('load_average_end', 'n/a')}\n"
+        f"- OS: {m['os']}\n- Python {m['python']}; {packages}\n"
+        f"- cmikg commit {m['commit']} ({m['tree']})"
+    )
 
 
 def _data(results: dict) -> str:
     rows = [[name, f"{d['triples']:,}", d["sha256"][:16]] for name, d in results["datasets"].items()]
-    return (f"## Data\n\nSeed: **{results['seed']['method']}**: {results['seed']['detail']}. Larger sizes are "
-            f"deterministic scale-ups of the seed by `bench/generate.py` (seed {results['generator_seed']}"
-            f"; same classes, predicates, claim/reference pattern, labels and Wikidata links).\n\n"
-            + _table(["dataset", "triples", "sha256 (first 16)"], rows))
+    return (
+        f"## Data\n\nSeed: **{results['seed']['method']}**: {results['seed']['detail']}. Larger sizes are "
+        f"deterministic scale-ups of the seed by `bench/generate.py` (seed {results['generator_seed']}"
+        f"; same classes, predicates, claim/reference pattern, labels and Wikidata links).\n\n"
+        + _table(["dataset", "triples", "sha256 (first 16)"], rows)
+    )
 
 
 def _correctness(results: dict) -> str:
-    lines = ["## Correctness", "",
-             "Every query once per system, compared with the Oxigraph server in memory: rows as multisets, "
-             "order only under ORDER BY (ties may permute), graphs up to blank-node renaming."]
+    lines = [
+        "## Correctness",
+        "",
+        "Every query once per system, compared with the Oxigraph server in memory: rows as multisets, "
+        "order only under ORDER BY (ties may permute), graphs up to blank-node renaming.",
+    ]
     problems = []
     for run in results["runs"]:
         if run["error"]:
@@ -113,14 +149,18 @@ def _correctness(results: dict) -> str:
             problems.append(f"- **FAILURE** {run['system']} at {run['size']}, `{query}`: {what}")
         for mix, loop in run["loops"].items():
             for query, count in sorted(loop["failures"].items()):
-                problems.append(f"- **FAILURE** {run['system']} at {run['size']}, `{query}`: {count} request(s) "
-                                f"failed in the {mix} loop, e.g. {loop['failure_example'].get(query, '')[:200]}")
+                problems.append(
+                    f"- **FAILURE** {run['system']} at {run['size']}, `{query}`: {count} request(s) "
+                    f"failed in the {mix} loop, e.g. {loop['failure_example'].get(query, '')[:200]}"
+                )
     lines.append("")
     lines.extend(problems or ["All systems returned the same answers to every query at every size."])
     for size, mix in results["mixes"].items():
         left_out = [q for q in results["queries"] if q not in mix]
-        lines.append(f"\nCommon mix at {size}: {len(mix)} of {len(results['queries'])} queries"
-                     + (f"; left out: {', '.join(f'`{q}`' for q in left_out)}." if left_out else "."))
+        lines.append(
+            f"\nCommon mix at {size}: {len(mix)} of {len(results['queries'])} queries"
+            + (f"; left out: {', '.join(f'`{q}`' for q in left_out)}." if left_out else ".")
+        )
     return "\n".join(lines)
 
 
@@ -155,26 +195,48 @@ def _peak(run: dict, key: str) -> int | None:
 
 
 def _summary(results: dict) -> str:
-    lines = ["## Ratios to the Oxigraph server in memory", "",
-             "Throughput (queries/s over the common mix, and over its standard part alone): higher is better. "
-             "Latency (geometric mean over the common mix of each query's median ratio), start-up and "
-             "peak memory of the process tree: lower is better."]
+    lines = [
+        "## Ratios to the Oxigraph server in memory",
+        "",
+        "Throughput (queries/s over the common mix, and over its standard part alone): higher is better. "
+        "Latency (geometric mean over the common mix of each query's median ratio), start-up and "
+        "peak memory of the process tree: lower is better.",
+    ]
     for size in results["plan"]["sizes"]:
         runs = _runs_at(results, size)
         base = runs.get(REFERENCE)
         if base is None:
             lines.append(f"\n{size}: the reference did not run.")
             continue
-        rows = [[name, _x(_ratio(_figure(r, "all", "qps"), _figure(base, "all", "qps"))),
-                 _x(_ratio(_figure(r, "standard", "qps"), _figure(base, "standard", "qps"))),
-                 _x(_geomean(median_ratios(r, base))),
-                 _x(_ratio(r["startup_seconds"], base["startup_seconds"])),
-                 _x(_ratio(_peak(r, "rss_kib"), _peak(base, "rss_kib"))),
-                 _x(_ratio(_peak(r, "pss_kib"), _peak(base, "pss_kib")))]
-                for name, r in runs.items()]
-        lines += ["", f"**{size}** ({results['datasets'][size]['triples']:,} triples)", "",
-                  _table(["system", "queries/s (mix)", "queries/s (standard)", "median latency", "start-up",
-                          "peak RSS", "peak PSS"], rows)]
+        rows = [
+            [
+                name,
+                _x(_ratio(_figure(r, "all", "qps"), _figure(base, "all", "qps"))),
+                _x(_ratio(_figure(r, "standard", "qps"), _figure(base, "standard", "qps"))),
+                _x(_geomean(median_ratios(r, base))),
+                _x(_ratio(r["startup_seconds"], base["startup_seconds"])),
+                _x(_ratio(_peak(r, "rss_kib"), _peak(base, "rss_kib"))),
+                _x(_ratio(_peak(r, "pss_kib"), _peak(base, "pss_kib"))),
+            ]
+            for name, r in runs.items()
+        ]
+        lines += [
+            "",
+            f"**{size}** ({results['datasets'][size]['triples']:,} triples)",
+            "",
+            _table(
+                [
+                    "system",
+                    "queries/s (mix)",
+                    "queries/s (standard)",
+                    "median latency",
+                    "start-up",
+                    "peak RSS",
+                    "peak PSS",
+                ],
+                rows,
+            ),
+        ]
     return "\n".join(lines)
 
 
@@ -185,19 +247,33 @@ def _targets(results: dict) -> str:
     for mix in ("all", "standard"):
         label = "the mix" if mix == "all" else "the standard part of the mix"
         rows += [
-            _target(f"throughput on {label} at {TARGETS_SIZE} vs Oxigraph in memory", ">= 0.7x",
-                    _ratio(_figure(cmikg, mix, "qps"), _figure(ox, mix, "qps")), lambda v: v >= 0.7, "x"),
-            _target(f"throughput on {label} at {TARGETS_SIZE} vs rdflib-endpoint", ">= 30x",
-                    _ratio(_figure(cmikg, mix, "qps"), _figure(rdflib, mix, "qps")), lambda v: v >= 30, "x")]
+            _target(
+                f"throughput on {label} at {TARGETS_SIZE} vs Oxigraph in memory",
+                ">= 0.7x",
+                _ratio(_figure(cmikg, mix, "qps"), _figure(ox, mix, "qps")),
+                lambda v: v >= 0.7,
+                "x",
+            ),
+            _target(
+                f"throughput on {label} at {TARGETS_SIZE} vs rdflib-endpoint",
+                ">= 30x",
+                _ratio(_figure(cmikg, mix, "qps"), _figure(rdflib, mix, "qps")),
+                lambda v: v >= 30,
+                "x",
+            ),
+        ]
     rows += [
         _target("start-up from a built store, seed size", "< 1 s", _startup(results, "seed"), lambda v: v < 1, "s"),
         _target("start-up from a built store, 1M triples", "< 5 s", _startup(results, "1m"), lambda v: v < 5, "s"),
-        _target("`cmikg build` of the real graph (SHACL, HermiT)", "< 30 s", _build_seconds(results),
-                lambda v: v < 30, "s"),
+        _target(
+            "`cmikg build` of the real graph (SHACL, HermiT)", "< 30 s", _build_seconds(results), lambda v: v < 30, "s"
+        ),
     ]
-    return ("## Targets\n\nThe targets are about the mix; the standard part is shown beside it. rdflib-endpoint "
-            "is measured only on the queries it answered correctly in time (see Correctness), which flatters it.\n\n"
-            + _table(["target", "wanted", "measured", "verdict"], rows))
+    return (
+        "## Targets\n\nThe targets are about the mix; the standard part is shown beside it. rdflib-endpoint "
+        "is measured only on the queries it answered correctly in time (see Correctness), which flatters it.\n\n"
+        + _table(["target", "wanted", "measured", "verdict"], rows)
+    )
 
 
 def _target(name: str, wanted: str, value: float | None, ok, unit: str) -> list[str]:
@@ -221,19 +297,26 @@ def _build_seconds(results: dict) -> float | None:
 
 
 def _latency(results: dict) -> str:
-    parts = ["## Latency per query", "",
-             "Median / p95 in milliseconds under the closed loop, and the median's ratio to the Oxigraph "
-             "server in memory. Latencies under a mixed closed loop include waiting for the CPU while "
-             "other clients' queries run (2 cores, 4 clients)."]
+    parts = [
+        "## Latency per query",
+        "",
+        "Median / p95 in milliseconds under the closed loop, and the median's ratio to the Oxigraph "
+        "server in memory. Latencies under a mixed closed loop include waiting for the CPU while "
+        "other clients' queries run (2 cores, 4 clients).",
+    ]
     for size in results["plan"]["sizes"]:
         runs = _runs_at(results, size)
         for mix in ("all", "standard"):
             names = [n for n in runs if mix in runs[n]["loops"]]
             if names:
                 seconds = results["durations"].get(size, {}).get(mix, 0)
-                parts += ["", f"**{size}, {'the common mix' if mix == 'all' else 'standard queries only'}**, "
-                              f"{seconds:.0f} s per system", "",
-                          _latency_table(runs, names, mix)]
+                parts += [
+                    "",
+                    f"**{size}, {'the common mix' if mix == 'all' else 'standard queries only'}**, "
+                    f"{seconds:.0f} s per system",
+                    "",
+                    _latency_table(runs, names, mix),
+                ]
     return "\n".join(parts)
 
 
@@ -249,8 +332,9 @@ def _latency_table(runs: dict[str, dict], names: list[str], mix: str) -> str:
             row.append(f"{_ms(lat.get('median'))} / {_ms(lat.get('p95'))} ({_x(ratio)}, n={lat.get('count', 0)})")
         rows.append(row)
     loops = [runs[n]["loops"][mix] for n in names]
-    rows.append(["**queries/s**"] + [f"{loop['qps']:.2f} ({loop['completed']} in {loop['elapsed']:.1f} s)"
-                                     for loop in loops])
+    rows.append(
+        ["**queries/s**"] + [f"{loop['qps']:.2f} ({loop['completed']} in {loop['elapsed']:.1f} s)" for loop in loops]
+    )
     return _table(["query"] + names, rows)
 
 
@@ -259,15 +343,26 @@ def _startup_memory(results: dict) -> str:
     for run in results["runs"]:
         if run["startup_seconds"] is None:
             continue
-        rows.append([run["size"], run["system"], f"{run['startup_seconds']:.2f}",
-                     _mib(run["idle_memory"].get("rss_kib")), _mib(_peak(run, "rss_kib")),
-                     _mib(_peak(run, "pss_kib")), str(run["idle_memory"].get("processes", "")),
-                     "; ".join(run["notes"])])
-    return ("## Start-up and memory\n\nStart-up: process start to the first answer over the loaded data. "
-            "Memory: the server's whole process tree from /proc, idle after the correctness pass and at its "
-            "peak during the loops (RSS counts pages shared after fork once per process; PSS splits them).\n\n"
-            + _table(["size", "system", "start-up s", "RSS idle MiB", "RSS peak MiB", "PSS peak MiB",
-                      "processes", "notes"], rows))
+        rows.append(
+            [
+                run["size"],
+                run["system"],
+                f"{run['startup_seconds']:.2f}",
+                _mib(run["idle_memory"].get("rss_kib")),
+                _mib(_peak(run, "rss_kib")),
+                _mib(_peak(run, "pss_kib")),
+                str(run["idle_memory"].get("processes", "")),
+                "; ".join(run["notes"]),
+            ]
+        )
+    return (
+        "## Start-up and memory\n\nStart-up: process start to the first answer over the loaded data. "
+        "Memory: the server's whole process tree from /proc, idle after the correctness pass and at its "
+        "peak during the loops (RSS counts pages shared after fork once per process; PSS splits them).\n\n"
+        + _table(
+            ["size", "system", "start-up s", "RSS idle MiB", "RSS peak MiB", "PSS peak MiB", "processes", "notes"], rows
+        )
+    )
 
 
 def _cmikg_extras(results: dict) -> str:
@@ -276,14 +371,20 @@ def _cmikg_extras(results: dict) -> str:
     if build:
         phases = ", ".join(f"{k} {v:.1f} s" for k, v in build["phases"].items())
         outcome = "succeeded" if build["ok"] else "FAILED on the data (graph mid-edit)"
-        lines += ["", f"`cmikg build` of the real graph {outcome}: {build['wall_seconds']:.1f} s wall "
-                      f"(command start to exit){'; phases: ' + phases if phases else ''}."]
+        lines += [
+            "",
+            f"`cmikg build` of the real graph {outcome}: {build['wall_seconds']:.1f} s wall "
+            f"(command start to exit){'; phases: ' + phases if phases else ''}.",
+        ]
     else:
         lines += ["", "`cmikg build` was not run (a quick run reuses the seed; `--rebuild` to time it)."]
     for size, samples in results["extras"]["startup"].items():
         if samples:
-            lines.append(f"\n`cmikg serve` start-up at {size}: " + ", ".join(f"{s:.2f} s" for s in samples)
-                         + f" ({len(samples)} start(s); median {sorted(samples)[len(samples) // 2]:.2f} s).")
+            lines.append(
+                f"\n`cmikg serve` start-up at {size}: "
+                + ", ".join(f"{s:.2f} s" for s in samples)
+                + f" ({len(samples)} start(s); median {sorted(samples)[len(samples) // 2]:.2f} s)."
+            )
     lines.append(_workers(results))
     return "\n".join(lines)
 
@@ -296,20 +397,35 @@ def _workers(results: dict) -> str:
     procs = run["processes"]
     depth = _depths(procs)
     roles = {0: "cmikg serve (gunicorn arbiter)", 1: "HTTP worker", 2: "query worker"}
-    rows = [[str(p["pid"]), roles.get(depth[p["pid"]], f"depth {depth[p['pid']]}"), _mib(p["rss"]),
-             _mib(p["pss"]), _mib(p["private"]), _shared(p)] for p in procs]
+    rows = [
+        [
+            str(p["pid"]),
+            roles.get(depth[p["pid"]], f"depth {depth[p['pid']]}"),
+            _mib(p["rss"]),
+            _mib(p["pss"]),
+            _mib(p["private"]),
+            _shared(p),
+        ]
+        for p in procs
+    ]
     workers = [p["private"] for p in procs if depth[p["pid"]] >= 1]
     summary = ""
     if workers:
-        summary = (f" Per worker process: private {_mib(min(workers))} to {_mib(max(workers))} MiB, against "
-                   f"{_mib(procs[0]['rss'])} MiB resident in the arbiter that loaded the store before forking; "
-                   f"all processes together: PSS {_mib(sum(p['pss'] for p in procs))} MiB. A worker's private "
-                   "memory is what it does not share: its own allocations and the inherited pages it has "
-                   "written to (copy-on-write).")
-    return (f"\nProcesses of `cmikg serve` at {run['size']} ({run['triples']:,} triples), after the loop. "
-            "Private = pages only this process maps; shared = RSS - private (pages it shares, e.g. the store "
-            "inherited copy-on-write from the arbiter)." + summary + "\n\n"
-            + _table(["pid", "role", "RSS MiB", "PSS MiB", "private MiB", "shared"], rows))
+        summary = (
+            f" Per worker process: private {_mib(min(workers))} to {_mib(max(workers))} MiB, against "
+            f"{_mib(procs[0]['rss'])} MiB resident in the arbiter that loaded the store before forking; "
+            f"all processes together: PSS {_mib(sum(p['pss'] for p in procs))} MiB. A worker's private "
+            "memory is what it does not share: its own allocations and the inherited pages it has "
+            "written to (copy-on-write)."
+        )
+    return (
+        f"\nProcesses of `cmikg serve` at {run['size']} ({run['triples']:,} triples), after the loop. "
+        "Private = pages only this process maps; shared = RSS - private (pages it shares, e.g. the store "
+        "inherited copy-on-write from the arbiter)."
+        + summary
+        + "\n\n"
+        + _table(["pid", "role", "RSS MiB", "PSS MiB", "private MiB", "shared"], rows)
+    )
 
 
 def _depths(procs: list[dict]) -> dict[int, int]:
@@ -357,6 +473,7 @@ def main(argv: list[str] | None = None) -> int:
     """Render a report again from the raw figures a run kept (bench/data/results-MODE.json)."""
     import argparse
     import json
+
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("results", type=Path, help="bench/data/results-full.json or results-quick.json")
     parser.add_argument("--output", type=Path, default=Path(__file__).resolve().parent / "RESULTS.md")

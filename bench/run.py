@@ -27,8 +27,7 @@ import dataset  # noqa: E402  (bench/ is not a package: its modules import each 
 import process  # noqa: E402
 import report  # noqa: E402
 from generate import DEFAULT_SEED  # noqa: E402
-from measure import (Limits, SystemRun, check_phase, common_mix, load_phase, loop_duration,  # noqa: E402
-                     startup_samples)
+from measure import Limits, SystemRun, check_phase, common_mix, load_phase, loop_duration, startup_samples  # noqa: E402
 from querymix import BenchQuery, load_mix  # noqa: E402
 from systems import REFERENCE, SYSTEMS  # noqa: E402
 
@@ -66,19 +65,27 @@ class Deadline:
 def make_plan(args: argparse.Namespace) -> Plan:
     quick = args.quick
     sizes = args.sizes or (["100k"] if quick else ["seed", "100k", "1m"])
-    return Plan("quick" if quick else "full", sizes,
-                args.duration or (10.0 if quick else 15.0), args.clients, args.timeout,
-                args.max_minutes * 60 if args.max_minutes else (8 * 60 if quick else 20 * 60),
-                1 if quick else 3, args.rdflib_max_triples, args.systems or list(SYSTEMS),
-                args.check_budget)
+    return Plan(
+        "quick" if quick else "full",
+        sizes,
+        args.duration or (10.0 if quick else 15.0),
+        args.clients,
+        args.timeout,
+        args.max_minutes * 60 if args.max_minutes else (8 * 60 if quick else 20 * 60),
+        1 if quick else 3,
+        args.rdflib_max_triples,
+        args.systems or list(SYSTEMS),
+        args.check_budget,
+    )
 
 
 def cmikg_available() -> tuple[bool, str]:
     """``cmikg serve`` is benchmarked once its module exists and its command answers."""
     if not (ROOT / "src" / "cmikg" / "service" / "app.py").is_file():
         return False, "src/cmikg/service/app.py does not exist yet"
-    done = subprocess.run([sys.executable, "-m", "cmikg", "serve", "--help"], capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "cmikg", "serve", "--help"], capture_output=True, text=True, timeout=60
+    )
     if done.returncode != 0:
         return False, f"`cmikg serve --help` failed: {(done.stderr or done.stdout).strip()[-300:]}"
     return True, ""
@@ -110,15 +117,26 @@ def main(argv: list[str] | None = None) -> int:
         size_runs, durations[name] = run_size(data, queries, plan, limits, available, deadline, notes)
         mixes[name] = [q.name for q in common_mix(queries, size_runs)]
         runs += size_runs
-    extras = {"build": asdict(seed.build) if seed.build else None,
-              "startup": cmikg_startups(datasets, seed.dataset, plan, limits, available, deadline)}
+    extras = {
+        "build": asdict(seed.build) if seed.build else None,
+        "startup": cmikg_startups(datasets, seed.dataset, plan, limits, available, deadline),
+    }
 
-    results = {"plan": asdict(plan), "generator_seed": args.seed, "started": started, "finished": time.time(),
-               "seed": {"method": seed.method, "detail": seed.detail},
-               "datasets": {n: {"triples": d.triples, "sha256": d.digest} for n, d in datasets.items()},
-               "queries": [q.name for q in queries], "mixes": mixes, "durations": durations, "notes": notes, "extras": extras,
-               "runs": [r.record() for r in runs],
-               "machine": {**machine, "load_average_end": [round(x, 2) for x in os.getloadavg()]}}
+    results = {
+        "plan": asdict(plan),
+        "generator_seed": args.seed,
+        "started": started,
+        "finished": time.time(),
+        "seed": {"method": seed.method, "detail": seed.detail},
+        "datasets": {n: {"triples": d.triples, "sha256": d.digest} for n, d in datasets.items()},
+        "queries": [q.name for q in queries],
+        "mixes": mixes,
+        "durations": durations,
+        "notes": notes,
+        "extras": extras,
+        "runs": [r.record() for r in runs],
+        "machine": {**machine, "load_average_end": [round(x, 2) for x in os.getloadavg()]},
+    }
     write_results(results, Path(args.output) if args.output else HERE / "RESULTS.md")
     return 0
 
@@ -127,15 +145,24 @@ def prepare_data(plan: Plan, args: argparse.Namespace) -> tuple[dataset.Seed, di
     print("data: seed", flush=True)
     seed = dataset.seed(ROOT, WORK, rebuild=args.rebuild or plan.mode == "full")
     print(f"  {seed.dataset.triples} triples ({seed.method}: {seed.detail})", flush=True)
-    datasets = {name: seed.dataset if SIZES[name] is None else
-                dataset.scaled(seed.dataset, name, SIZES[name], WORK, args.seed) for name in plan.sizes}
+    datasets = {
+        name: seed.dataset if SIZES[name] is None else dataset.scaled(seed.dataset, name, SIZES[name], WORK, args.seed)
+        for name in plan.sizes
+    }
     for name, data in datasets.items():
         print(f"  {name}: {data.triples} triples", flush=True)
     return seed, datasets
 
 
-def run_size(data: dataset.Dataset, queries: list[BenchQuery], plan: Plan, limits: Limits,
-             cmikg_ok: bool, deadline: Deadline, notes: list[str]) -> tuple[list[SystemRun], dict[str, float]]:
+def run_size(
+    data: dataset.Dataset,
+    queries: list[BenchQuery],
+    plan: Plan,
+    limits: Limits,
+    cmikg_ok: bool,
+    deadline: Deadline,
+    notes: list[str],
+) -> tuple[list[SystemRun], dict[str, float]]:
     """Both phases for every system at one size: answers first, then the loops on the
     queries all of them answered alike. Returns the runs and the loops' durations."""
     runs: list[SystemRun] = []
@@ -164,8 +191,14 @@ def run_size(data: dataset.Dataset, queries: list[BenchQuery], plan: Plan, limit
     return runs, durations
 
 
-def cmikg_startups(datasets: dict[str, dataset.Dataset], seed: dataset.Dataset, plan: Plan, limits: Limits,
-                   available: bool, deadline: Deadline) -> dict[str, list[float]]:
+def cmikg_startups(
+    datasets: dict[str, dataset.Dataset],
+    seed: dataset.Dataset,
+    plan: Plan,
+    limits: Limits,
+    available: bool,
+    deadline: Deadline,
+) -> dict[str, list[float]]:
     """Repeated start-ups of ``cmikg serve`` at seed size and (full mode) at 1M triples."""
     found: dict[str, list[float]] = {}
     if not available:
@@ -195,8 +228,10 @@ def skip_reason(system: str, data: dataset.Dataset, plan: Plan, cmikg_ok: bool, 
     if system == "cmikg" and not cmikg_ok:
         return "cmikg serve is not available yet"
     if system == "rdflib-endpoint" and data.triples > plan.rdflib_max_triples:
-        return (f"{data.triples} triples is above --rdflib-max-triples {plan.rdflib_max_triples}: "
-                "rdflib's in-memory store would take minutes to load and answer")
+        return (
+            f"{data.triples} triples is above --rdflib-max-triples {plan.rdflib_max_triples}: "
+            "rdflib's in-memory store would take minutes to load and answer"
+        )
     if deadline.left() < 3 * plan.duration + 60:
         return f"the run's time cap ({plan.budget / 60:.0f} min) is nearly reached"
     return ""
@@ -209,13 +244,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--systems", nargs="+", choices=list(SYSTEMS), help="systems to run (default: all)")
     parser.add_argument("--duration", type=float, help="seconds of closed loop per system and size")
     parser.add_argument("--clients", type=int, default=4, help="concurrent clients (default 4)")
-    parser.add_argument("--timeout", type=float, default=30.0,
-                        help="per-request timeout in seconds (default 30)")
+    parser.add_argument("--timeout", type=float, default=30.0, help="per-request timeout in seconds (default 30)")
     parser.add_argument("--max-minutes", type=float, help="hard cap on the whole run (default 8 quick, 20 full)")
-    parser.add_argument("--rdflib-max-triples", type=int, default=200_000,
-                        help="largest dataset given to rdflib-endpoint (default 200000)")
-    parser.add_argument("--check-budget", type=float, default=240.0,
-                        help="seconds the correctness pass may take per system and size (default 240)")
+    parser.add_argument(
+        "--rdflib-max-triples",
+        type=int,
+        default=200_000,
+        help="largest dataset given to rdflib-endpoint (default 200000)",
+    )
+    parser.add_argument(
+        "--check-budget",
+        type=float,
+        default=240.0,
+        help="seconds the correctness pass may take per system and size (default 240)",
+    )
     parser.add_argument("--rebuild", action="store_true", help="rebuild the seed even in quick mode")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
     parser.add_argument("--output", help="where to write the report (default bench/RESULTS.md)")

@@ -98,8 +98,20 @@ class Cmikg(System):
     name: str = "cmikg"
 
     def command(self, dataset: Dataset, port: int, work: Path) -> list[str]:
-        return [sys.executable, "-m", "cmikg", "--project", str(dataset.project), "--dist", str(dataset.dist),
-                "serve", "--host", "127.0.0.1", "--port", str(port)]
+        return [
+            sys.executable,
+            "-m",
+            "cmikg",
+            "--project",
+            str(dataset.project),
+            "--dist",
+            str(dataset.dist),
+            "serve",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ]
 
 
 def oxigraph_binary() -> str:
@@ -123,9 +135,15 @@ class OxigraphMemory(System):
         conn = http.client.HTTPConnection(where.hostname, where.port, timeout=self.start_timeout)
         try:
             with dataset.ntriples.open("rb") as body:
-                conn.request("POST", "/store?default", body=body,
-                             headers={"Content-Type": "application/n-triples",
-                                      "Content-Length": str(dataset.ntriples.stat().st_size)})
+                conn.request(
+                    "POST",
+                    "/store?default",
+                    body=body,
+                    headers={
+                        "Content-Type": "application/n-triples",
+                        "Content-Length": str(dataset.ntriples.stat().st_size),
+                    },
+                )
                 response = conn.getresponse()
                 detail = response.read()[:300]
         finally:
@@ -150,15 +168,25 @@ class OxigraphDisk(System):
         shutil.rmtree(location, ignore_errors=True)
         location.parent.mkdir(parents=True, exist_ok=True)
         clock = time.perf_counter()
-        subprocess.run([oxigraph_binary(), "load", "--location", str(location), "--file", str(dataset.ntriples)],
-                       check=True, capture_output=True, timeout=self.start_timeout)
+        subprocess.run(
+            [oxigraph_binary(), "load", "--location", str(location), "--file", str(dataset.ntriples)],
+            check=True,
+            capture_output=True,
+            timeout=self.start_timeout,
+        )
         loaded = f"oxigraph load {time.perf_counter() - clock:.2f} s"
         (location / ".loaded").write_text(loaded + "\n")
         return [loaded]
 
     def command(self, dataset: Dataset, port: int, work: Path) -> list[str]:
-        return [oxigraph_binary(), "serve-read-only", "--location", str(self.store_dir(dataset, work)),
-                "--bind", f"127.0.0.1:{port}"]
+        return [
+            oxigraph_binary(),
+            "serve-read-only",
+            "--location",
+            str(self.store_dir(dataset, work)),
+            "--bind",
+            f"127.0.0.1:{port}",
+        ]
 
 
 @dataclass

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from cmikg.build import build
+from cmikg.build.pipeline import build
 from cmikg.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -66,8 +66,13 @@ def wait_for_http(url: str, process: subprocess.Popen | None = None, timeout: fl
 
 def start_process(args: list[str], url: str, env: dict | None = None, timeout: float = 60.0) -> subprocess.Popen:
     """Start a real server process and return once ``url`` answers."""
-    process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                               env={**os.environ, **(env or {})}, start_new_session=True)
+    process = subprocess.Popen(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
+        start_new_session=True,
+    )
     try:
         wait_for_http(url, process, timeout)
     except Exception:
@@ -106,18 +111,24 @@ def start_oxigraph_read_only(data: Path, location: Path) -> tuple[subprocess.Pop
 
     Returns the process and its SPARQL query URL; stop it with :func:`stop_process`.
     """
-    subprocess.run([oxigraph_exe(), "load", "--location", str(location), "--file", str(data)],
-                   check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [oxigraph_exe(), "load", "--location", str(location), "--file", str(data)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     port = free_port()
     url = f"http://127.0.0.1:{port}/query"
-    process = start_process([oxigraph_exe(), "serve-read-only", "--location", str(location),
-                             "--bind", f"127.0.0.1:{port}"], url)
+    process = start_process(
+        [oxigraph_exe(), "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"], url
+    )
     return process, url
 
 
 @pytest.fixture
 def copy_project(tmp_path: Path):
     """A throw-away copy of the project's hand-edited folders, for tests that break it."""
+
     def make(with_graph: bool = True) -> Settings:
         for name in ("ontology", "shapes", "queries"):
             if (ROOT / name).exists():
@@ -129,6 +140,5 @@ def copy_project(tmp_path: Path):
             for name in ("article.ttl", "dataset.ttl", "sources/cuban-medical-internationalism.txt"):
                 shutil.copyfile(ROOT / "graph" / name, tmp_path / "graph" / name)
         return Settings.discover(root=tmp_path, dist=tmp_path / "dist")
+
     return make
-
-

@@ -30,8 +30,8 @@ def find_project_root(start: Path | None = None) -> Path:
         if (folder / ONTOLOGY_FILE).is_file():
             return folder
     raise ProjectNotFound(
-        f"no {ONTOLOGY_FILE} in {here} or above it: run cmikg inside a cmikg checkout, "
-        "or set CMIKG_HOME")
+        f"no {ONTOLOGY_FILE} in {here} or above it: run cmikg inside a cmikg checkout, or set CMIKG_HOME"
+    )
 
 
 @dataclass(frozen=True)
@@ -50,11 +50,11 @@ class Settings:
     public_base: str = ""
 
     @classmethod
-    def discover(cls, root: Path | None = None, dist: Path | None = None) -> "Settings":
+    def discover(cls, root: Path | None = None, dist: Path | None = None) -> Settings:
         base = Path(root).resolve() if root else find_project_root()
         return cls(root=base, dist=Path(dist).resolve() if dist else base / "dist")
 
-    def with_(self, **changes) -> "Settings":
+    def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 
     @property

@@ -43,5 +43,24 @@ PREFIXES: dict[str, str] = {
     "schema": str(SCHEMA),
 }
 
-__all__ = ["BASE", "CMI", "ONTOLOGY_IRI", "ID", "DATASET", "WD", "WDT", "VOID", "DCAT", "SH",
-           "SCHEMA", "PREFIXES", "RDF", "RDFS", "OWL", "XSD", "SKOS", "DCTERMS", "PROV"]
+__all__ = [
+    "BASE",
+    "CMI",
+    "ONTOLOGY_IRI",
+    "ID",
+    "DATASET",
+    "WD",
+    "WDT",
+    "VOID",
+    "DCAT",
+    "SH",
+    "SCHEMA",
+    "PREFIXES",
+    "RDF",
+    "RDFS",
+    "OWL",
+    "XSD",
+    "SKOS",
+    "DCTERMS",
+    "PROV",
+]

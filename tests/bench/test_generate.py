@@ -13,8 +13,8 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from cmikg.build.loading import load_sources
 from cmikg.config import Settings
-from cmikg.loading import load_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -7,9 +7,9 @@ import re
 
 from rdflib import Graph, URIRef
 
+from cmikg.build.stats import coverage_report
 from cmikg.config import Settings
 from cmikg.namespaces import CMI, ID, RDF
-from cmikg.stats import coverage_report
 
 ARTICLE = ID["source/article"]
 
@@ -68,6 +68,7 @@ def test_every_number_in_the_text_is_quoted_or_excluded(built: Settings) -> None
 
 def test_exclusions_name_text_that_exists(project_root) -> None:
     import csv
+
     text = (project_root / "graph" / "sources" / "cuban-medical-internationalism.txt").read_text(encoding="utf-8")
     with (project_root / "graph" / "coverage-exclusions.csv").open(encoding="utf-8", newline="") as handle:
         rows = list(csv.DictReader(handle))

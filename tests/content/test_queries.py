@@ -14,7 +14,7 @@ import pyoxigraph as ox
 import pytest
 
 from cmikg.config import Settings
-from cmikg.store import EmbeddedStore, term_text
+from cmikg.engines.store import EmbeddedStore, term_text
 
 QUERIES = sorted((Path(__file__).resolve().parents[2] / "queries").glob("*.rq"))
 
@@ -35,8 +35,10 @@ def figures(found: list[dict[str, str]], column: str = "figure") -> set[Decimal]
     return {Decimal(r[column]) for r in found if r.get(column)}
 
 
-_UNITS = "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen " \
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen".split()
+)
 _TENS = "twenty thirty forty fifty sixty seventy eighty ninety".split()
 
 
@@ -58,8 +60,8 @@ def written_forms(value: Decimal) -> set[str]:
     for scale, word in ((Decimal(10) ** 9, "billion"), (Decimal(10) ** 6, "million")):
         if value >= scale:
             forms.add(f"{(value / scale).normalize():f} {word}")
-    if value >= 10 ** 6 and value % 10 ** 6 == 0:
-        forms.add(f"{int(value / 10 ** 6):,}M")
+    if value >= 10**6 and value % 10**6 == 0:
+        forms.add(f"{int(value / 10**6):,}M")
     return forms
 
 
@@ -119,8 +121,12 @@ def test_where_sources_disagree(store: EmbeddedStore) -> None:
     found = rows(store, "where-sources-disagree")
     hows = {r["how"] for r in found}
     assert {"in tension with", "opposes", "disputes"} <= hows
-    inverse = {"contradicts": "contradicts", "in tension with": "inTensionWith", "opposes": "opposes",
-               "disputes": "disputedBy"}
+    inverse = {
+        "contradicts": "contradicts",
+        "in tension with": "inTensionWith",
+        "opposes": "opposes",
+        "disputes": "disputedBy",
+    }
     for row in found:
         ask = f"ASK {{ <{row['other']}> <https://w3id.org/cmikg/ontology#{inverse[row['how']]}> <{row['claim']}> }}"
         assert bool(store.query(ask)), f"{row['how']} is recorded both ways"
@@ -175,10 +181,13 @@ def test_entities_with_wikidata_ids(store: EmbeddedStore, project_root: Path) ->
     reference = project_root.parent / "shared" / "reference" / "countries-wikidata.csv"
     if reference.is_file():
         import csv
+
         with reference.open(encoding="utf-8") as handle:
             by_iso = {row["iso3"]: row["wikidata"] for row in csv.DictReader(handle)}
-        result = store.query("PREFIX cmi: <https://w3id.org/cmikg/ontology#> PREFIX owl: <http://www.w3.org/2002/07/owl#> "
-                             "SELECT ?iso ?wd WHERE { ?c cmi:isoCode ?iso ; owl:sameAs ?wd }")
+        result = store.query(
+            "PREFIX cmi: <https://w3id.org/cmikg/ontology#> PREFIX owl: <http://www.w3.org/2002/07/owl#> "
+            "SELECT ?iso ?wd WHERE { ?c cmi:isoCode ?iso ; owl:sameAs ?wd }"
+        )
         for solution in result:
             assert term_text(solution["wd"]).endswith("/" + by_iso[term_text(solution["iso"])])
 
@@ -218,7 +227,9 @@ def test_epidemic_response(store: EmbeddedStore) -> None:
 
 def test_health_outcomes(store: EmbeddedStore) -> None:
     # Honduras: infant 30.8 -> 10.1, maternal 48.1 -> 22.4; Kiribati: child mortality reduced by 80%
-    assert {Decimal("30.8"), Decimal("10.1"), Decimal("48.1"), Decimal("22.4"), 80} <= figures(rows(store, "health-outcomes"))
+    assert {Decimal("30.8"), Decimal("10.1"), Decimal("48.1"), Decimal("22.4"), 80} <= figures(
+        rows(store, "health-outcomes")
+    )
 
 
 def test_countries_served(store: EmbeddedStore) -> None:
@@ -230,8 +241,14 @@ def test_personnel_by_region(store: EmbeddedStore) -> None:
     found = {(r["regionLabel"], Decimal(r["figure"])) for r in rows(store, "personnel-by-region")}
     # "28,422 Cuban health workers have worked in 37 Latin American countries, 31,181 in 33 African countries,
     # and 7,986 in 24 Asian countries"
-    assert {("Latin America", 28422), ("Latin America", 37), ("Africa", 31181), ("Africa", 33),
-            ("Asia", 7986), ("Asia", 24)} <= found
+    assert {
+        ("Latin America", 28422),
+        ("Latin America", 37),
+        ("Africa", 31181),
+        ("Africa", 33),
+        ("Asia", 7986),
+        ("Asia", 24),
+    } <= found
 
 
 def test_defections(store: EmbeddedStore) -> None:
@@ -283,7 +300,7 @@ def test_quotes_for_an_entity_point_into_the_text(store: EmbeddedStore, built: S
     found = rows(store, "quotes-for-an-entity")
     assert any("oil for doctors" in r["quote"] for r in found)
     for row in found:
-        assert text[int(row["start"]):int(row["end"])] == row["quote"]
+        assert text[int(row["start"]) : int(row["end"])] == row["quote"]
 
 
 def test_people_and_their_roles(store: EmbeddedStore) -> None:

@@ -21,8 +21,14 @@ import pytest
 import requests
 
 from cmikg.config import Settings
-from tests.conftest import (ROOT, cmikg_command, free_port, start_oxigraph_read_only, start_process,
-                            stop_process)
+from tests.conftest import (
+    ROOT,
+    cmikg_command,
+    free_port,
+    start_oxigraph_read_only,
+    start_process,
+    stop_process,
+)
 
 WIKIDATA = "https://query.wikidata.org/sparql"
 #: Allowed in the server under test, but mapped to a port where nothing listens.
@@ -30,7 +36,7 @@ DEAD_SERVICE = "https://dead.example.org/sparql"
 #: Allowed, and mapped to a local server that redirects every request to the trap.
 REDIRECTING_SERVICE = "https://redirect.example.org/sparql"
 JSON = "application/sparql-results+json"
-TIMEOUT = 3          # the per-query limit of the server under test, seconds
+TIMEOUT = 3  # the per-query limit of the server under test, seconds
 MAX_ROWS = 1000
 MAX_BODY = 200_000
 SYNTHETIC_TRIPLES = 3000
@@ -43,8 +49,10 @@ def dataset(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     try:
         return request.getfixturevalue("built")
     except Exception as exc:  # noqa: BLE001 - any build failure: say why, use the stand-in
-        print(f"\nthe real graph does not build ({type(exc).__name__}: {str(exc)[:300]}); "
-              f"the endpoint tests serve a synthetic dataset of {SYNTHETIC_TRIPLES} triples instead")
+        print(
+            f"\nthe real graph does not build ({type(exc).__name__}: {str(exc)[:300]}); "
+            f"the endpoint tests serve a synthetic dataset of {SYNTHETIC_TRIPLES} triples instead"
+        )
         return synthetic_dataset(tmp_path_factory.mktemp("synthetic") / "dist")
 
 
@@ -55,12 +63,14 @@ def synthetic_dataset(dist: Path) -> Settings:
     nt = "".join(lines)
     (dist / "cmikg.nt").write_text(nt, encoding="utf-8")
     digest = hashlib.sha256(nt.encode("utf-8")).hexdigest()
-    (dist / "build-report.json").write_text(json.dumps({"version": "synthetic", "sha256_ntriples": digest,
-                                                        "triples": SYNTHETIC_TRIPLES}), encoding="utf-8")
+    (dist / "build-report.json").write_text(
+        json.dumps({"version": "synthetic", "sha256_ntriples": digest, "triples": SYNTHETIC_TRIPLES}), encoding="utf-8"
+    )
     (dist / "void.ttl").write_text(
         "@prefix void: <http://rdfs.org/ns/void#> .\n"
         f"<https://w3id.org/cmikg/id/dataset> a void:Dataset ; void:triples {SYNTHETIC_TRIPLES} .\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return Settings.discover(root=ROOT, dist=dist)
 
 
@@ -89,10 +99,11 @@ def trap():
         while not stop.is_set():
             try:
                 conn, peer = sock.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             found.connections.append(peer)
             conn.close()
+
     thread = threading.Thread(target=accept, daemon=True)
     thread.start()
     yield found
@@ -104,16 +115,19 @@ def trap():
 @pytest.fixture(scope="session")
 def redirector(trap: Trap):
     """An HTTP server that answers every request with a redirect to the trap (at a path not allowed)."""
+
     class Redirect(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802 - the http.server API
             self.send_response(302)
             self.send_header("Location", f"http://127.0.0.1:{trap.port}/elsewhere")
             self.send_header("Content-Length", "0")
             self.end_headers()
+
         do_GET = do_POST
 
         def log_message(self, *args):
             pass
+
     server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -133,8 +147,13 @@ class StandIn:
 @pytest.fixture(scope="session")
 def wikidata_standin(dataset: Settings, tmp_path_factory: pytest.TempPathFactory):
     """Loaded with a mark on some subjects of the served data, so a federated join has rows."""
-    subjects = sorted({line.split(" ", 1)[0] for line in dataset.dataset_file.read_text(encoding="utf-8")
-                       .splitlines() if line.startswith("<")})[:25]
+    subjects = sorted(
+        {
+            line.split(" ", 1)[0]
+            for line in dataset.dataset_file.read_text(encoding="utf-8").splitlines()
+            if line.startswith("<")
+        }
+    )[:25]
     ntriples = "".join(f'{s} <{SYNTHETIC}mark> "mark {i}" .\n' for i, s in enumerate(subjects))
     data = tmp_path_factory.mktemp("standin") / "standin.nt"
     data.write_text(ntriples, encoding="utf-8")
@@ -172,14 +191,42 @@ def endpoint(dataset: Settings, trap: Trap, redirector: str, wikidata_standin: S
     """``cmikg serve`` under gunicorn: 2 workers, tight limits so the tests can reach them."""
     port = free_port()
     dead = free_port()
-    args = [*cmikg_command(), "--project", str(ROOT), "--dist", str(dataset.dist), "serve",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "2", "--threads", "4",
-            "--timeout", str(TIMEOUT), "--max-rows", str(MAX_ROWS), "--max-body", str(MAX_BODY),
-            "--service-allow", WIKIDATA, "--service-allow", DEAD_SERVICE,
-            "--service-allow", REDIRECTING_SERVICE, "--service-allow", trap.url,
-            "--service-map", f"{WIKIDATA}={wikidata_standin.url}",
-            "--service-map", f"{DEAD_SERVICE}=http://127.0.0.1:{dead}/sparql",
-            "--service-map", f"{REDIRECTING_SERVICE}={redirector}"]
+    args = [
+        *cmikg_command(),
+        "--project",
+        str(ROOT),
+        "--dist",
+        str(dataset.dist),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "2",
+        "--threads",
+        "4",
+        "--timeout",
+        str(TIMEOUT),
+        "--max-rows",
+        str(MAX_ROWS),
+        "--max-body",
+        str(MAX_BODY),
+        "--service-allow",
+        WIKIDATA,
+        "--service-allow",
+        DEAD_SERVICE,
+        "--service-allow",
+        REDIRECTING_SERVICE,
+        "--service-allow",
+        trap.url,
+        "--service-map",
+        f"{WIKIDATA}={wikidata_standin.url}",
+        "--service-map",
+        f"{DEAD_SERVICE}=http://127.0.0.1:{dead}/sparql",
+        "--service-map",
+        f"{REDIRECTING_SERVICE}={redirector}",
+    ]
     base = f"http://127.0.0.1:{port}"
     process = start_process(args, f"{base}/health", timeout=120)
     yield Endpoint(base, dataset, trap)

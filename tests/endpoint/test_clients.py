@@ -11,13 +11,23 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
-from SPARQLWrapper import CSV, JSON, JSONLD, N3, POST, POSTDIRECTLY, RDFXML, TSV, TURTLE, URLENCODED, XML
-from SPARQLWrapper import SPARQLWrapper
+from SPARQLWrapper import (
+    CSV,
+    JSON,
+    JSONLD,
+    N3,
+    POST,
+    POSTDIRECTLY,
+    RDFXML,
+    TSV,
+    TURTLE,
+    URLENCODED,
+    XML,
+    SPARQLWrapper,
+)
 
-SELECT = ("SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) } "
-          "ORDER BY ?s ?p ?o LIMIT 25")
-CONSTRUCT = ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isIRI(?s) && !isBlank(?o)) } "
-             "ORDER BY ?s ?p ?o LIMIT 25")
+SELECT = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isIRI(?s) && isIRI(?o)) } ORDER BY ?s ?p ?o LIMIT 25"
+CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isIRI(?s) && !isBlank(?o)) } ORDER BY ?s ?p ?o LIMIT 25"
 
 
 @pytest.fixture(scope="module")
@@ -50,8 +60,10 @@ def test_sparqlwrapper_select_as_xml(endpoint, reference):
     document = client.query().convert()
     rows = []
     for result in document.getElementsByTagName("result"):
-        cells = {b.getAttribute("name"): b.getElementsByTagName("uri")[0].firstChild.data
-                 for b in result.getElementsByTagName("binding")}
+        cells = {
+            b.getAttribute("name"): b.getElementsByTagName("uri")[0].firstChild.data
+            for b in result.getElementsByTagName("binding")
+        }
         rows.append((cells["s"], cells["p"], cells["o"]))
     assert rows == reference
 
@@ -79,8 +91,11 @@ def test_sparqlwrapper_construct(endpoint, fmt):
     client = wrapper(endpoint, fmt)
     client.setQuery(CONSTRUCT)
     answer = client.query().convert()
-    graph = answer if isinstance(answer, Graph) else Graph().parse(
-        data=answer, format={TURTLE: "turtle", N3: "turtle", JSONLD: "json-ld"}[fmt])
+    graph = (
+        answer
+        if isinstance(answer, Graph)
+        else Graph().parse(data=answer, format={TURTLE: "turtle", N3: "turtle", JSONLD: "json-ld"}[fmt])
+    )
     assert isomorphic(graph, expected)
 
 

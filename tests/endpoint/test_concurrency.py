@@ -34,8 +34,12 @@ def ask(endpoint, session: requests.Session, query: str, k: int) -> tuple[int, s
     if k % 2:
         response = session.post(endpoint.url, data={"query": query}, headers={"Accept": accept}, timeout=60)
     else:
-        response = session.post(endpoint.url, data=query.encode("utf-8"), timeout=60,
-                                headers={"Accept": accept, "Content-Type": "application/sparql-query"})
+        response = session.post(
+            endpoint.url,
+            data=query.encode("utf-8"),
+            timeout=60,
+            headers={"Accept": accept, "Content-Type": "application/sparql-query"},
+        )
     return response.status_code, normalised(response)
 
 
@@ -74,6 +78,7 @@ def test_eight_clients_fifty_queries_each(endpoint):
                 if status != 200 or body != alone[(i, k)]:
                     failures.append(f"client {c} query {i} format {k}: status {status}")
         done.append(c)
+
     threads = [threading.Thread(target=client, args=(c,)) for c in range(CLIENTS)]
     for thread in threads:
         thread.start()

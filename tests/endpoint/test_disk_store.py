@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from cmikg.config import Settings
-from cmikg.store import EmbeddedStore, prepare_disk_store
+from cmikg.engines.store import EmbeddedStore, prepare_disk_store
 from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
 
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))
@@ -22,9 +22,24 @@ def canonical(binding: dict) -> str:
 
 def serve(dataset: Settings, folder: Path):
     port = free_port()
-    args = [*cmikg_command(), "--project", str(dataset.root), "--dist", str(dataset.dist), "serve",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--threads", "2",
-            "--disk-store", str(folder)]
+    args = [
+        *cmikg_command(),
+        "--project",
+        str(dataset.root),
+        "--dist",
+        str(dataset.dist),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--threads",
+        "2",
+        "--disk-store",
+        str(folder),
+    ]
     return start_process(args, f"http://127.0.0.1:{port}/health", timeout=120), f"http://127.0.0.1:{port}"
 
 
@@ -42,8 +57,9 @@ def test_disk_store_answers_like_the_in_memory_store(path: Path, disk_server, da
     query = path.read_text(encoding="utf-8")
     local = EmbeddedStore.load(dataset.dataset_file).query(query)
     expected = json.loads(local.serialize(format=ox.QueryResultsFormat.JSON))["results"]["bindings"]
-    response = requests.post(f"{base}/sparql", data={"query": query},
-                             headers={"Accept": "application/sparql-results+json"}, timeout=60)
+    response = requests.post(
+        f"{base}/sparql", data={"query": query}, headers={"Accept": "application/sparql-results+json"}, timeout=60
+    )
     assert response.status_code == 200, response.text
     got = response.json()["results"]["bindings"]
     assert sorted(map(canonical, got)) == sorted(map(canonical, expected))

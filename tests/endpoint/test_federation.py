@@ -8,8 +8,9 @@ import pyoxigraph as ox
 from tests.endpoint.conftest import DEAD_SERVICE, JSON, SYNTHETIC, WIKIDATA
 
 STANDIN_GRAPH = "urn:x:standin"
-FEDERATED = (f"PREFIX t: <{SYNTHETIC}> SELECT ?s ?mark ?p WHERE {{ "
-             f"SERVICE <{WIKIDATA}> {{ ?s t:mark ?mark }} ?s ?p ?o }}")
+FEDERATED = (
+    f"PREFIX t: <{SYNTHETIC}> SELECT ?s ?mark ?p WHERE {{ SERVICE <{WIKIDATA}> {{ ?s t:mark ?mark }} ?s ?p ?o }}"
+)
 
 
 def expected(dataset, standin, query: str) -> list[tuple]:
@@ -35,16 +36,20 @@ def test_allowed_service_is_evaluated_and_joined(endpoint, dataset, wikidata_sta
 
 
 def test_service_inside_optional_and_subquery(endpoint, dataset, wikidata_standin):
-    query = (f"PREFIX t: <{SYNTHETIC}> SELECT ?s ?mark WHERE {{ "
-             f"{{ SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) }} ORDER BY ?s LIMIT 40 }} "
-             f"OPTIONAL {{ SERVICE <{WIKIDATA}> {{ ?s t:mark ?mark }} }} }}")
+    query = (
+        f"PREFIX t: <{SYNTHETIC}> SELECT ?s ?mark WHERE {{ "
+        f"{{ SELECT DISTINCT ?s WHERE {{ ?s ?p ?o FILTER(isIRI(?s)) }} ORDER BY ?s LIMIT 40 }} "
+        f"OPTIONAL {{ SERVICE <{WIKIDATA}> {{ ?s t:mark ?mark }} }} }}"
+    )
     want = expected(dataset, wikidata_standin, query)
     assert any(mark is None for _, mark in want) and any(mark is not None for _, mark in want)
     assert rows(endpoint.query(query), ["s", "mark"]) == want
 
 
 def test_service_silent_to_an_unreachable_allowed_service_is_empty(endpoint, nt_lines):
-    silent = f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o OPTIONAL {{ SERVICE SILENT <{DEAD_SERVICE}> {{ ?s ?q ?r }} }} }}"
+    silent = (
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o OPTIONAL {{ SERVICE SILENT <{DEAD_SERVICE}> {{ ?s ?q ?r }} }} }}"
+    )
     assert int(endpoint.select(silent)[0]["n"]["value"]) == len(set(nt_lines))
     loud = endpoint.query(f"SELECT * WHERE {{ SERVICE <{DEAD_SERVICE}> {{ ?s ?p ?o }} }}")
     assert loud.status_code == 502 and DEAD_SERVICE in loud.text
@@ -53,8 +58,9 @@ def test_service_silent_to_an_unreachable_allowed_service_is_empty(endpoint, nt_
 
 def test_federated_construct_and_ask(endpoint, wikidata_standin):
     marked = len(wikidata_standin.ntriples.splitlines())
-    construct = (f"PREFIX t: <{SYNTHETIC}> CONSTRUCT {{ ?s t:mark ?m }} WHERE {{ "
-                 f"SERVICE <{WIKIDATA}> {{ ?s t:mark ?m }} }}")
+    construct = (
+        f"PREFIX t: <{SYNTHETIC}> CONSTRUCT {{ ?s t:mark ?m }} WHERE {{ SERVICE <{WIKIDATA}> {{ ?s t:mark ?m }} }}"
+    )
     response = endpoint.query(construct, accept="application/n-triples")
     assert response.status_code == 200, response.text
     assert sorted(response.text.splitlines()) == sorted(wikidata_standin.ntriples.splitlines())

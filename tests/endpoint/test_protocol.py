@@ -24,8 +24,7 @@ DCTERMS = Namespace("http://purl.org/dc/terms/")
 SPARQL_XML = "{http://www.w3.org/2005/sparql-results#}"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 SOME = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 40"
-CONSTRUCT = ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isIRI(?s) && !isBlank(?o)) } "
-             "ORDER BY ?s ?p ?o LIMIT 40")
+CONSTRUCT = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o FILTER(isIRI(?s) && !isBlank(?o)) } ORDER BY ?s ?p ?o LIMIT 40"
 
 
 @pytest.fixture(scope="module")
@@ -43,10 +42,18 @@ def test_count_matches_the_dump_by_every_method(endpoint, nt_lines):
     answers = [
         requests.get(endpoint.url, params={"query": COUNT}, headers={"Accept": JSON}, timeout=30),
         requests.post(endpoint.url, data={"query": COUNT}, headers={"Accept": JSON}, timeout=30),
-        requests.post(endpoint.url, data=COUNT.encode(), timeout=30,
-                      headers={"Accept": JSON, "Content-Type": "application/sparql-query"}),
-        requests.post(endpoint.url, data=COUNT.encode(), timeout=30,
-                      headers={"Accept": JSON, "Content-Type": "application/sparql-query; charset=utf-8"}),
+        requests.post(
+            endpoint.url,
+            data=COUNT.encode(),
+            timeout=30,
+            headers={"Accept": JSON, "Content-Type": "application/sparql-query"},
+        ),
+        requests.post(
+            endpoint.url,
+            data=COUNT.encode(),
+            timeout=30,
+            headers={"Accept": JSON, "Content-Type": "application/sparql-query; charset=utf-8"},
+        ),
     ]
     for response in answers:
         assert response.status_code == 200, response.text
@@ -58,13 +65,17 @@ def rows_from(media_type: str, body: bytes) -> list[tuple[str, str, str]]:
     """(s, p, o) lexical values from any of the four result formats."""
     text = body.decode("utf-8")
     if media_type == JSON:
-        return [tuple(("_:" if b[v]["type"] == "bnode" else "") + b[v]["value"] for v in ("s", "p", "o"))
-                for b in json.loads(text)["results"]["bindings"]]
+        return [
+            tuple(("_:" if b[v]["type"] == "bnode" else "") + b[v]["value"] for v in ("s", "p", "o"))
+            for b in json.loads(text)["results"]["bindings"]
+        ]
     if media_type == "application/sparql-results+xml":
         rows = []
         for result in ET.fromstring(body).iter(f"{SPARQL_XML}result"):
-            cells = {b.get("name"): ("_:" if b.find(f"{SPARQL_XML}bnode") is not None else "") + "".join(b.itertext())
-                     for b in result.iter(f"{SPARQL_XML}binding")}
+            cells = {
+                b.get("name"): ("_:" if b.find(f"{SPARQL_XML}bnode") is not None else "") + "".join(b.itertext())
+                for b in result.iter(f"{SPARQL_XML}binding")
+            }
             rows.append((cells["s"], cells["p"], cells["o"]))
         return rows
     if media_type == "text/csv":
@@ -81,13 +92,17 @@ def _tsv_value(cell: str) -> str:
     if cell.startswith("<"):
         return cell[1:-1]
     if cell.startswith('"'):
-        return json.loads(cell[:cell.rindex('"') + 1])
+        return json.loads(cell[: cell.rindex('"') + 1])
     return cell
 
 
 RESULT_TYPES = [JSON, "application/sparql-results+xml", "text/csv", "text/tab-separated-values"]
-FORMAT_NAMES = {JSON: "json", "application/sparql-results+xml": "xml", "text/csv": "csv",
-                "text/tab-separated-values": "tsv"}
+FORMAT_NAMES = {
+    JSON: "json",
+    "application/sparql-results+xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
 
 
 @pytest.mark.parametrize("media_type", RESULT_TYPES)
@@ -102,9 +117,15 @@ def test_select_in_each_results_format_by_accept_and_by_parameter(endpoint, medi
         assert rows_from(media_type, response.content) == reference
 
 
-@pytest.mark.parametrize("media_type,parser", [("text/turtle", "turtle"), ("application/n-triples", "nt"),
-                                               ("application/ld+json", "json-ld"),
-                                               ("application/rdf+xml", "xml")])
+@pytest.mark.parametrize(
+    "media_type,parser",
+    [
+        ("text/turtle", "turtle"),
+        ("application/n-triples", "nt"),
+        ("application/ld+json", "json-ld"),
+        ("application/rdf+xml", "xml"),
+    ],
+)
 def test_construct_in_each_rdf_format(endpoint, dump, media_type, parser):
     response = endpoint.query(CONSTRUCT, accept=media_type)
     assert response.status_code == 200, response.text
@@ -147,13 +168,20 @@ def test_nothing_acceptable_is_406(endpoint):
 
 
 def test_default_graph_uri_selects_the_dataset(endpoint, nt_lines):
-    empty = requests.get(endpoint.url, params={"query": COUNT, "default-graph-uri": "urn:x:no-such-graph"},
-                         headers={"Accept": JSON}, timeout=30)
+    empty = requests.get(
+        endpoint.url,
+        params={"query": COUNT, "default-graph-uri": "urn:x:no-such-graph"},
+        headers={"Accept": JSON},
+        timeout=30,
+    )
     assert int(empty.json()["results"]["bindings"][0]["n"]["value"]) == 0
     named = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
-    response = requests.post(endpoint.url + "?" + urlencode({"named-graph-uri": "urn:x:no-such-graph"}),
-                             data=named.encode(), headers={"Content-Type": "application/sparql-query",
-                                                           "Accept": JSON}, timeout=30)
+    response = requests.post(
+        endpoint.url + "?" + urlencode({"named-graph-uri": "urn:x:no-such-graph"}),
+        data=named.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": JSON},
+        timeout=30,
+    )
     assert int(response.json()["results"]["bindings"][0]["n"]["value"]) == 0
     assert endpoint.count() == len(set(nt_lines))
     bad = requests.get(endpoint.url, params={"query": COUNT, "default-graph-uri": "not an iri"}, timeout=30)
@@ -169,10 +197,12 @@ def test_malformed_query_is_400_with_the_parsers_position(endpoint):
 
 
 def test_empty_and_missing_queries_are_400_saying_so(endpoint):
-    for response in (endpoint.query(""), endpoint.query("   \n"),
-                     requests.get(endpoint.url, params={"query": ""}, timeout=30),
-                     requests.post(endpoint.url, data=b"", timeout=30,
-                                   headers={"Content-Type": "application/sparql-query"})):
+    for response in (
+        endpoint.query(""),
+        endpoint.query("   \n"),
+        requests.get(endpoint.url, params={"query": ""}, timeout=30),
+        requests.post(endpoint.url, data=b"", timeout=30, headers={"Content-Type": "application/sparql-query"}),
+    ):
         assert response.status_code == 400 and "empty query" in response.text
     response = requests.post(endpoint.url, data={"format": "json"}, timeout=30)
     assert response.status_code == 400 and "missing query" in response.text
@@ -188,8 +218,9 @@ def test_head_options_and_cors(endpoint):
     assert head.status_code == 200 and head.content == b""
     assert head.headers["Content-Type"] == get.headers["Content-Type"]
     assert head.headers["Content-Length"] == get.headers["Content-Length"]
-    options = requests.options(endpoint.url, timeout=30, headers={
-        "Origin": "https://example.org", "Access-Control-Request-Method": "POST"})
+    options = requests.options(
+        endpoint.url, timeout=30, headers={"Origin": "https://example.org", "Access-Control-Request-Method": "POST"}
+    )
     assert options.status_code == 200
     assert "POST" in options.headers["Allow"] and "POST" in options.headers["Access-Control-Allow-Methods"]
     assert get.headers["Access-Control-Allow-Origin"] == "*"
@@ -197,11 +228,13 @@ def test_head_options_and_cors(endpoint):
 
 def test_gzip_when_asked(endpoint):
     big = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 500"
-    plain = requests.post(endpoint.url, data={"query": big}, timeout=30,
-                          headers={"Accept": JSON, "Accept-Encoding": "identity"})
+    plain = requests.post(
+        endpoint.url, data={"query": big}, timeout=30, headers={"Accept": JSON, "Accept-Encoding": "identity"}
+    )
     assert "Content-Encoding" not in plain.headers
-    raw = requests.post(endpoint.url, data={"query": big}, timeout=30, stream=True,
-                        headers={"Accept": JSON, "Accept-Encoding": "gzip"})
+    raw = requests.post(
+        endpoint.url, data={"query": big}, timeout=30, stream=True, headers={"Accept": JSON, "Accept-Encoding": "gzip"}
+    )
     assert raw.headers["Content-Encoding"] == "gzip"
     compressed = raw.raw.read(decode_content=False)
     assert len(compressed) < len(plain.content)
@@ -215,8 +248,11 @@ def test_every_answer_carries_the_version_and_a_working_permalink(endpoint):
     link = response.links["canonical"]["url"]
     again = requests.get(link, headers={"Accept": JSON}, timeout=30)
     assert again.status_code == 200 and again.content == response.content
-    for other in (requests.get(endpoint.base + "/health", timeout=30), endpoint.query("SELECT nonsense"),
-                  requests.get(endpoint.url, timeout=30)):
+    for other in (
+        requests.get(endpoint.base + "/health", timeout=30),
+        endpoint.query("SELECT nonsense"),
+        requests.get(endpoint.url, timeout=30),
+    ):
         assert other.headers["X-Dataset-Version"] == version
 
 
@@ -224,11 +260,13 @@ def test_etag_revalidation_gives_304(endpoint):
     first = requests.get(endpoint.url, params={"query": SOME}, headers={"Accept": JSON}, timeout=30)
     tag = first.headers["ETag"]
     assert first.headers["Last-Modified"]
-    second = requests.get(endpoint.url, params={"query": SOME}, timeout=30,
-                          headers={"Accept": JSON, "If-None-Match": tag})
+    second = requests.get(
+        endpoint.url, params={"query": SOME}, timeout=30, headers={"Accept": JSON, "If-None-Match": tag}
+    )
     assert second.status_code == 304 and second.content == b""
-    other = requests.get(endpoint.url, params={"query": SOME}, timeout=30,
-                         headers={"Accept": "text/csv", "If-None-Match": tag})
+    other = requests.get(
+        endpoint.url, params={"query": SOME}, timeout=30, headers={"Accept": "text/csv", "If-None-Match": tag}
+    )
     assert other.status_code == 200 and other.headers["ETag"] != tag
 
 
@@ -272,8 +310,12 @@ def test_health_and_metrics(endpoint):
         endpoint.query(COUNT)
     assert _metric(endpoint, "cmikg_queries_total") >= before + 3
     text = requests.get(endpoint.base + "/metrics", timeout=30).text
-    for name in ("cmikg_query_errors_total", "cmikg_query_timeouts_total", "cmikg_query_duration_seconds_bucket",
-                 "cmikg_dataset_triples"):
+    for name in (
+        "cmikg_query_errors_total",
+        "cmikg_query_timeouts_total",
+        "cmikg_query_duration_seconds_bucket",
+        "cmikg_dataset_triples",
+    ):
         assert f"\n{name}" in text
 
 

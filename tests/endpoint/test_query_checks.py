@@ -9,40 +9,60 @@ import pyoxigraph as ox
 import pytest
 
 from cmikg.config import Settings
-from cmikg.service.backend import (BadParameter, NotAcceptable, QueryRefused, QuerySyntax, RequestTooLarge,
-                                   ServiceFailed)
-from cmikg.service.federation import values_block
-from cmikg.service.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
-from cmikg.service.forms import decode_pairs
-from cmikg.service.safety import MAX_TOKENS, analyse, check_services
+from cmikg.engines.backend import (
+    BadParameter,
+    NotAcceptable,
+    QueryRefused,
+    QuerySyntax,
+    RequestTooLarge,
+    ServiceFailed,
+)
+from cmikg.guard.checks import MAX_TOKENS, analyse, check_services
+from cmikg.guard.federation import values_block
+from cmikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
+from cmikg.sparql.forms import decode_pairs
 from tests.conftest import ROOT
 
 SETTINGS = Settings.discover(root=ROOT).with_(service_allowlist=("https://query.wikidata.org/sparql",))
 
 
-@pytest.mark.parametrize("text", [
-    "INSERT DATA { <urn:a> <urn:b> <urn:c> }", "insert data { <urn:a> <urn:b> <urn:c> }",
-    "PREFIX e: <urn:e#> DELETE WHERE { ?s e:p ?o }", "LOAD <http://example.org/x>", "CLEAR GRAPH <urn:g>",
-    "DROP ALL", "CREATE GRAPH <urn:g>", "ADD <urn:a> TO <urn:b>", "MOVE <urn:a> TO <urn:b>",
-    "COPY <urn:a> TO <urn:b>", "WITH <urn:g> INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }",
-    "SELECT * {} ;\nDELETE DATA { <urn:a> <urn:b> <urn:c> }", "# c\n\tDrop Silent Default",
-    "SELECT * { ?s ?p ?o } \\u0044ROP ALL",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        "insert data { <urn:a> <urn:b> <urn:c> }",
+        "PREFIX e: <urn:e#> DELETE WHERE { ?s e:p ?o }",
+        "LOAD <http://example.org/x>",
+        "CLEAR GRAPH <urn:g>",
+        "DROP ALL",
+        "CREATE GRAPH <urn:g>",
+        "ADD <urn:a> TO <urn:b>",
+        "MOVE <urn:a> TO <urn:b>",
+        "COPY <urn:a> TO <urn:b>",
+        "WITH <urn:g> INSERT { ?s ?p ?o } WHERE { ?s ?p ?o }",
+        "SELECT * {} ;\nDELETE DATA { <urn:a> <urn:b> <urn:c> }",
+        "# c\n\tDrop Silent Default",
+        "SELECT * { ?s ?p ?o } \\u0044ROP ALL",
+    ],
+)
 def test_updates_are_refused(text):
     with pytest.raises(QueryRefused, match="read-only"):
         analyse(text)
 
 
-@pytest.mark.parametrize("text,form", [
-    ('SELECT * { ?s ?p "INSERT DATA" }', "SELECT"),
-    ("SELECT * { ?s <urn:x:DELETE> ?o } # DROP ALL", "SELECT"),
-    ("PREFIX load: <urn:l#> PREFIX drop: <urn:d#> ASK { ?s load:clear drop:all }", "ASK"),
-    ("SELECT * { ?s ?p '''multi\nline ' '' COPY''' }", "SELECT"),
-    ("BASE <urn:b/> CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
-    ("DESCRIBE <urn:x>", "DESCRIBE"),
-    ('SELECT ?add WHERE { ?add ?p "x"@en-GB }', "SELECT"),
-    ("SELECT * WHERE { ?s ?p ?o FILTER(?o < 3 && ?o > 1.5e0) }", "SELECT"),
-])
+@pytest.mark.parametrize(
+    "text,form",
+    [
+        ('SELECT * { ?s ?p "INSERT DATA" }', "SELECT"),
+        ("SELECT * { ?s <urn:x:DELETE> ?o } # DROP ALL", "SELECT"),
+        ("PREFIX load: <urn:l#> PREFIX drop: <urn:d#> ASK { ?s load:clear drop:all }", "ASK"),
+        ("SELECT * { ?s ?p '''multi\nline ' '' COPY''' }", "SELECT"),
+        ("BASE <urn:b/> CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT"),
+        ("DESCRIBE <urn:x>", "DESCRIBE"),
+        ('SELECT ?add WHERE { ?add ?p "x"@en-GB }', "SELECT"),
+        ("SELECT * WHERE { ?s ?p ?o FILTER(?o < 3 && ?o > 1.5e0) }", "SELECT"),
+    ],
+)
 def test_update_words_elsewhere_are_not_updates(text, form):
     analysis = analyse(text)
     assert analysis.form == form
@@ -54,10 +74,12 @@ def services(text: str) -> list[tuple]:
 
 
 def test_service_clauses_found_with_their_groups():
-    text = ("PREFIX wd: <https://query.wikidata.org/> BASE <https://query.wikidata.org/x/>\n"
-            "SELECT * WHERE { SERVICE SILENT wd:sparql { ?a ?b ?c SERVICE <urn:inner> { ?q ?r ?s } }\n"
-            "  { SELECT * WHERE { service <../sparql> { ?d ?e \"}\" } } }\n"
-            "  SERVICE ?endpoint { ?f ?g ?h } }")
+    text = (
+        "PREFIX wd: <https://query.wikidata.org/> BASE <https://query.wikidata.org/x/>\n"
+        "SELECT * WHERE { SERVICE SILENT wd:sparql { ?a ?b ?c SERVICE <urn:inner> { ?q ?r ?s } }\n"
+        '  { SELECT * WHERE { service <../sparql> { ?d ?e "}" } } }\n'
+        "  SERVICE ?endpoint { ?f ?g ?h } }"
+    )
     assert services(text) == [
         ("https://query.wikidata.org/sparql", True, "{ ?a ?b ?c SERVICE <urn:inner> { ?q ?r ?s } }"),
         ("https://query.wikidata.org/sparql", False, '{ ?d ?e "}" }'),
@@ -79,11 +101,17 @@ def test_service_targets_outside_the_allowlist_are_refused():
 
 
 def test_remote_answers_are_inlined_as_values_the_engine_reads():
-    rows = [{"s": {"type": "uri", "value": "http://example.org/a b"},
-             "o": {"type": "literal", "value": 'say "hi"\nthen \\ go', "xml:lang": "en-GB"}},
-            {"s": {"type": "bnode", "value": "b0"},
-             "o": {"type": "literal", "value": "5", "datatype": "http://www.w3.org/2001/XMLSchema#integer"}},
-            {"o": {"type": "literal", "value": "plain"}}]
+    rows = [
+        {
+            "s": {"type": "uri", "value": "http://example.org/a b"},
+            "o": {"type": "literal", "value": 'say "hi"\nthen \\ go', "xml:lang": "en-GB"},
+        },
+        {
+            "s": {"type": "bnode", "value": "b0"},
+            "o": {"type": "literal", "value": "5", "datatype": "http://www.w3.org/2001/XMLSchema#integer"},
+        },
+        {"o": {"type": "literal", "value": "plain"}},
+    ]
     block = values_block(["s", "o"], rows)
     result = ox.Store().query(f"SELECT ?s ?o WHERE {block}")
     got = [(str(r["s"].value) if r["s"] is not None else None, r["o"]) for r in result]
@@ -97,8 +125,10 @@ def test_remote_answers_are_inlined_as_values_the_engine_reads():
 
 def test_negotiation_by_q_value_parameter_and_wildcards():
     assert negotiate(RESULT_FORMATS, None, None).media_type == "application/sparql-results+json"
-    assert negotiate(RESULT_FORMATS, "text/csv;q=0.4, text/tab-separated-values;q=0.6", None).media_type \
+    assert (
+        negotiate(RESULT_FORMATS, "text/csv;q=0.4, text/tab-separated-values;q=0.6", None).media_type
         == "text/tab-separated-values"
+    )
     assert negotiate(GRAPH_FORMATS, "application/json", None).media_type == "application/ld+json"
     assert negotiate(RESULT_FORMATS, "text/html, */*;q=0.1", None).media_type == "application/sparql-results+json"
     assert negotiate(GRAPH_FORMATS, "image/png", "nt").media_type == "application/n-triples"
@@ -134,14 +164,17 @@ def test_unreadable_or_oversized_texts_are_refused_without_reading_everything():
     assert analyse("SELECT * WHERE { ?s ?p " + "x." * 40_000 + "y }").form == "SELECT"
 
 
-@pytest.mark.parametrize("text", [
-    "SELECT * WHERE { ?s ?p trueSERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
-    "SELECT * WHERE { ?s ?p false.SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
-    "SELECT * WHERE { SERVICESILENT <http://127.0.0.1:9/> { ?a ?b ?c } }",
-    "SELECT * WHERE { ?s ?p falseINSERT }",
-    "SELECT * WHERE { ?a ?p ?b FILTER(?a<?b)SERVICE?x#>\n{ ?s ?p ?o } }",
-    "SELECT * WHERE { ?a ?p ?b FILTER(1<?b)\\u0053ERVICE?x#>\n{ ?s ?p ?o } }",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT * WHERE { ?s ?p trueSERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+        "SELECT * WHERE { ?s ?p false.SERVICE <http://127.0.0.1:9/> { ?a ?b ?c } }",
+        "SELECT * WHERE { SERVICESILENT <http://127.0.0.1:9/> { ?a ?b ?c } }",
+        "SELECT * WHERE { ?s ?p falseINSERT }",
+        "SELECT * WHERE { ?a ?p ?b FILTER(?a<?b)SERVICE?x#>\n{ ?s ?p ?o } }",
+        "SELECT * WHERE { ?a ?p ?b FILTER(1<?b)\\u0053ERVICE?x#>\n{ ?s ?p ?o } }",
+    ],
+)
 def test_keywords_glued_or_hidden_are_refused(text):
     """The engine reads ``trueSERVICE`` as two keywords, and ``<?b)SERVICE?x#>`` in an expression
     as "less than", a SERVICE clause and a comment; the checks must not read one word or one IRI."""
@@ -155,6 +188,8 @@ def test_form_is_read_even_without_a_space_after_it():
 
 
 def test_iris_mentioning_service_are_fine_where_no_comparison_can_be():
-    text = ("SELECT * WHERE { ?a <https://w3id.org/cmikg/service#x> ?b "
-            "FILTER(?a = <https://w3id.org/cmikg/service#y> && ?a < ?b) }")
+    text = (
+        "SELECT * WHERE { ?a <https://w3id.org/cmikg/service#x> ?b "
+        "FILTER(?a = <https://w3id.org/cmikg/service#y> && ?a < ?b) }"
+    )
     assert analyse(text).services == ()

@@ -20,15 +20,23 @@ UPDATES = [
     "WITH <urn:x:g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }",
     "LOAD <{trap}>",
     "LOAD SILENT <{trap}> INTO GRAPH <urn:x:g>",
-    "CLEAR ALL", "clear default", "DROP ALL", "DROP SILENT GRAPH <urn:x:g>", "CREATE GRAPH <urn:x:g>",
-    "ADD DEFAULT TO <urn:x:g>", "MOVE DEFAULT TO <urn:x:g>", "COPY DEFAULT TO <urn:x:g>",
+    "CLEAR ALL",
+    "clear default",
+    "DROP ALL",
+    "DROP SILENT GRAPH <urn:x:g>",
+    "CREATE GRAPH <urn:x:g>",
+    "ADD DEFAULT TO <urn:x:g>",
+    "MOVE DEFAULT TO <urn:x:g>",
+    "COPY DEFAULT TO <urn:x:g>",
     "SELECT * WHERE { ?s ?p ?o } ; DROP ALL",
     "# a comment first\nDELETE WHERE { ?s ?p ?o }",
 ]
 #: Blank nodes have no label a query can read; they count, and stand as "_" in the checksum.
-CHECKSUM = ('SELECT (COUNT(*) AS ?n) (MD5(GROUP_CONCAT(?t; separator="\\n")) AS ?sum) WHERE { '
-            '{ SELECT ?t WHERE { ?s ?p ?o BIND(CONCAT(IF(isBlank(?s), "_", STR(?s)), " ", STR(?p), " ", '
-            'IF(isBlank(?o), "_", STR(?o))) AS ?t) } ORDER BY ?t } }')
+CHECKSUM = (
+    'SELECT (COUNT(*) AS ?n) (MD5(GROUP_CONCAT(?t; separator="\\n")) AS ?sum) WHERE { '
+    '{ SELECT ?t WHERE { ?s ?p ?o BIND(CONCAT(IF(isBlank(?s), "_", STR(?s)), " ", STR(?p), " ", '
+    'IF(isBlank(?o), "_", STR(?o))) AS ?t) } ORDER BY ?t } }'
+)
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
 
 
@@ -49,8 +57,12 @@ def update_requests(endpoint, text: str) -> list[requests.Response]:
         requests.get(url, params={"update": text}, timeout=30),
         requests.put(url, data=text.encode(), headers={"Content-Type": "application/sparql-update"}, timeout=30),
         requests.post(endpoint.base + "/", data={"update": text}, timeout=30),
-        requests.post(endpoint.base + "/health", data=text.encode(),
-                      headers={"Content-Type": "application/sparql-update"}, timeout=30),
+        requests.post(
+            endpoint.base + "/health",
+            data=text.encode(),
+            headers={"Content-Type": "application/sparql-update"},
+            timeout=30,
+        ),
         requests.delete(url, params={"query": text}, timeout=30),
     ]
 
@@ -69,8 +81,10 @@ def test_updates_are_refused_everywhere_and_change_nothing(endpoint, nt_lines):
 
 
 def test_update_words_inside_strings_iris_and_names_are_not_updates(endpoint):
-    text = ('PREFIX load: <urn:x:load#> SELECT ?s WHERE { ?s ?p "INSERT DATA" . '
-            'OPTIONAL { ?s <urn:x:DELETE> ?x } OPTIONAL { ?s load:clear ?y } } # DROP ALL\nLIMIT 1')
+    text = (
+        'PREFIX load: <urn:x:load#> SELECT ?s WHERE { ?s ?p "INSERT DATA" . '
+        "OPTIONAL { ?s <urn:x:DELETE> ?x } OPTIONAL { ?s load:clear ?y } } # DROP ALL\nLIMIT 1"
+    )
     response = endpoint.query(text)
     assert response.status_code == 200, response.text
 
@@ -103,10 +117,13 @@ def service_queries(trap_url: str) -> list[str]:
 
 def test_service_outside_the_allowlist_is_refused_before_any_connection(endpoint):
     for text in service_queries(endpoint.trap.url):
-        for response in (endpoint.query(text),
-                         requests.get(endpoint.url, params={"query": text}, timeout=30),
-                         requests.post(endpoint.url, data=text.encode(), timeout=30,
-                                       headers={"Content-Type": "application/sparql-query"})):
+        for response in (
+            endpoint.query(text),
+            requests.get(endpoint.url, params={"query": text}, timeout=30),
+            requests.post(
+                endpoint.url, data=text.encode(), timeout=30, headers={"Content-Type": "application/sparql-query"}
+            ),
+        ):
             assert response.status_code in (400, 403), (text, response.status_code, response.text)
     assert endpoint.trap.connections == []
 
@@ -143,12 +160,17 @@ def test_request_body_over_the_limit_is_413(endpoint):
     padding = "#" + "x" * MAX_BODY + "\n"
     query = padding + "ASK { ?s ?p ?o }"
     form = requests.post(endpoint.url, data={"query": query}, timeout=30)
-    direct = requests.post(endpoint.url, data=query.encode(), timeout=30,
-                           headers={"Content-Type": "application/sparql-query"})
+    direct = requests.post(
+        endpoint.url, data=query.encode(), timeout=30, headers={"Content-Type": "application/sparql-query"}
+    )
     for response in (form, direct):
         assert response.status_code == 413 and str(MAX_BODY) in response.text
-    small = requests.post(endpoint.url, data={"query": "#" + "x" * (MAX_BODY // 2) + "\nASK { ?s ?p ?o }"},
-                          headers={"Accept": JSON}, timeout=30)
+    small = requests.post(
+        endpoint.url,
+        data={"query": "#" + "x" * (MAX_BODY // 2) + "\nASK { ?s ?p ?o }"},
+        headers={"Accept": JSON},
+        timeout=30,
+    )
     assert small.status_code == 200 and small.json()["boolean"] is True
 
 
@@ -157,6 +179,7 @@ def test_runaway_query_is_stopped_while_others_are_answered(endpoint, nt_lines):
 
     def runaway() -> None:
         outcome["response"] = requests.post(endpoint.url, data={"query": RUNAWAY}, timeout=TIMEOUT + 60)
+
     thread = threading.Thread(target=runaway)
     thread.start()
     try:
@@ -189,6 +212,7 @@ def _metric_line(endpoint, name: str) -> str | None:
 
 @pytest.mark.parametrize("path", ["/sparql", "/health", "/.well-known/void"])
 def test_server_still_answers_after_the_refusals(endpoint, path):
-    response = requests.get(endpoint.base + path + ("?" + urlencode({"query": "ASK {}"}) if path == "/sparql" else ""),
-                            timeout=30)
+    response = requests.get(
+        endpoint.base + path + ("?" + urlencode({"query": "ASK {}"}) if path == "/sparql" else ""), timeout=30
+    )
     assert response.status_code == 200

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from rdflib import Graph, Literal, URIRef
 
-from cmikg.build import build, check
+from cmikg.build.pipeline import build, check
 from cmikg.config import Settings
 from cmikg.errors import InputError, ValidationFailed
 from cmikg.namespaces import CMI, DATASET, ID, VOID
@@ -21,8 +21,13 @@ from ..conftest import cmikg_command
 
 def run_cli(settings: Settings, *args: str, seed: str = "0") -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONHASHSEED": seed}
-    return subprocess.run([*cmikg_command(), "--project", str(settings.root), "--dist", str(settings.dist), *args],
-                          capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [*cmikg_command(), "--project", str(settings.root), "--dist", str(settings.dist), *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
 
 
 def digest_tree(folder: Path) -> dict[str, str]:
@@ -32,8 +37,18 @@ def digest_tree(folder: Path) -> dict[str, str]:
 def test_build_writes_every_dump_and_a_report(mini_project: Settings) -> None:
     report = build(mini_project)
     names = {p.name for p in mini_project.dist.iterdir()}
-    assert {"cmikg.nt", "cmikg.ttl", "cmikg.jsonld", "cmikg.rdf", "context.jsonld", "ontology.ttl",
-            "ontology.owl", "void.ttl", "build-report.json", "SHA256SUMS"} <= names
+    assert {
+        "cmikg.nt",
+        "cmikg.ttl",
+        "cmikg.jsonld",
+        "cmikg.rdf",
+        "context.jsonld",
+        "ontology.ttl",
+        "ontology.owl",
+        "void.ttl",
+        "build-report.json",
+        "SHA256SUMS",
+    } <= names
     nt = (mini_project.dist / "cmikg.nt").read_bytes()
     assert report["sha256_ntriples"] == hashlib.sha256(nt).hexdigest()
     lines = nt.decode().splitlines()
@@ -60,13 +75,16 @@ def test_blank_node_references_get_stable_iris(mini_project: Settings) -> None:
 
 def test_uncontested_relation_claims_become_direct_triples(mini_project: Settings) -> None:
     extra = mini_project.graph_dir / "relation.ttl"
-    extra.write_text((Path(__file__).parent / "fixtures" / "mini.ttl").read_text().split("source:wikipedia a")[0] + """
+    extra.write_text(
+        (Path(__file__).parent / "fixtures" / "mini.ttl").read_text().split("source:wikipedia a")[0]
+        + """
 claim:cuba-chile-mission a cmi:Claim ;
     rdfs:label "Cuba sent medical personnel to Chile"@en ;
     cmi:subject country:cub ; cmi:predicate cmi:sentMissionTo ; cmi:valueEntity country:chl ;
     prov:wasDerivedFrom [ a cmi:Reference ; cmi:statedIn source:article ; cmi:reportedIn source:article ;
         cmi:quote "In 1960, Cuba sent an emergency brigade to Chile" ; cmi:quoteStart 2497 ; cmi:quoteEnd 2545 ] .
-""")
+"""
+    )
     graph = check(mini_project).graph
     assert (ID["country/cub"], CMI.sentMissionTo, ID["country/chl"]) in graph
 
@@ -84,9 +102,11 @@ def test_output_is_byte_identical_across_runs(mini_project: Settings, tmp_path: 
 def test_syntax_error_names_file_and_line(mini_project: Settings) -> None:
     bad = mini_project.graph_dir / "claims" / "broken.ttl"
     bad.parent.mkdir(exist_ok=True)
-    bad.write_text('@prefix cmi: <https://w3id.org/cmikg/ontology#> .\n\n'
-                   '<https://w3id.org/cmikg/id/claim/x> a cmi:Claim ;\n'
-                   '    cmi:quantity 12 12 .\n')
+    bad.write_text(
+        "@prefix cmi: <https://w3id.org/cmikg/ontology#> .\n\n"
+        "<https://w3id.org/cmikg/id/claim/x> a cmi:Claim ;\n"
+        "    cmi:quantity 12 12 .\n"
+    )
     result = run_cli(mini_project, "validate")
     assert result.returncode == 1
     assert "graph/claims/broken.ttl:4:" in result.stderr
@@ -109,28 +129,39 @@ def test_shacl_violation_names_node_property_message_and_file(mini_project: Sett
     result = run_cli(mini_project, "validate", "--no-reasoner")
     assert result.returncode == 1
     lines = result.stderr.splitlines()
-    missing_ref = [l for l in lines if "claim:unsourced prov:wasDerivedFrom" in l]
+    missing_ref = [line for line in lines if "claim:unsourced prov:wasDerivedFrom" in line]
     assert missing_ref and missing_ref[0].strip().startswith("graph/unsourced.ttl:")
     assert "needs at least one reference" in missing_ref[0]
-    assert any("claim:unsourced cmi:quantity" in l and "non-negative" in l for l in lines)
+    assert any("claim:unsourced cmi:quantity" in line and "non-negative" in line for line in lines)
 
 
 def test_claim_predicates_must_be_declared_claim_predicates(mini_project: Settings) -> None:
     path = mini_project.graph_dir / "mini.ttl"
     text = path.read_text()
-    path.write_text(text.replace("""    cmi:predicate cmi:personnelCount ;
-    cmi:quantity 28000 ;""", """    cmi:predicate cmi:sentBy ;
-    cmi:quantity 28000 ;"""))
+    path.write_text(
+        text.replace(
+            """    cmi:predicate cmi:personnelCount ;
+    cmi:quantity 28000 ;""",
+            """    cmi:predicate cmi:sentBy ;
+    cmi:quantity 28000 ;""",
+        )
+    )
     with pytest.raises(ValidationFailed) as failure:
         check(mini_project, reason=False)
-    assert any("claim:granma-staff-2020" in p and "the predicate" in p and "sentBy" in p
-               for p in failure.value.problems), failure.value.problems
+    assert any(
+        "claim:granma-staff-2020" in p and "the predicate" in p and "sentBy" in p for p in failure.value.problems
+    ), failure.value.problems
 
 
 def test_quantity_claims_need_a_unit(mini_project: Settings) -> None:
     path = mini_project.graph_dir / "mini.ttl"
-    path.write_text(path.read_text().replace("""    cmi:quantity 28000 ;
-    cmi:unit cmi:unitPerson ;""", "    cmi:quantity 28000 ;"))
+    path.write_text(
+        path.read_text().replace(
+            """    cmi:quantity 28000 ;
+    cmi:unit cmi:unitPerson ;""",
+            "    cmi:quantity 28000 ;",
+        )
+    )
     with pytest.raises(ValidationFailed) as failure:
         check(mini_project, reason=False)
     assert any("claim:granma-staff-2020" in p and "needs a figure" in p for p in failure.value.problems)
@@ -149,20 +180,22 @@ def test_quote_offsets_are_checked(mini_project: Settings) -> None:
     path.write_text(path.read_text().replace("cmi:quoteStart 2497", "cmi:quoteStart 2498"))
     with pytest.raises(ValidationFailed) as failure:
         check(mini_project, reason=False)
-    assert any("quote offsets 2498..2598" in p and "(the quote is at 2497..2598)" in p
-               for p in failure.value.problems)
+    assert any("quote offsets 2498..2598" in p and "(the quote is at 2497..2598)" in p for p in failure.value.problems)
 
 
 def test_hermit_rejects_a_country_that_is_also_a_person(mini_project: Settings) -> None:
     assert run_cli(mini_project, "build").returncode == 0
     before = digest_tree(mini_project.dist)
     (mini_project.graph_dir / "contradiction.ttl").write_text(
-        "<https://w3id.org/cmikg/id/country/chl> a <https://w3id.org/cmikg/ontology#Person> .\n")
+        "<https://w3id.org/cmikg/id/country/chl> a <https://w3id.org/cmikg/ontology#Person> .\n"
+    )
     result = run_cli(mini_project, "build")
     assert result.returncode == 1
     assert "inconsistent" in result.stderr
-    assert "country:chl is both cmi:Person and cmi:Place" in result.stderr or \
-        "country:chl is both cmi:Country and cmi:Person" in result.stderr
+    assert (
+        "country:chl is both cmi:Person and cmi:Place" in result.stderr
+        or "country:chl is both cmi:Country and cmi:Person" in result.stderr
+    )
     assert digest_tree(mini_project.dist) == before, "a failed build leaves dist/ as it was"
 
 
@@ -199,6 +232,7 @@ def test_literal_helpers_round_trip() -> None:
 
 def test_owlready2_loads_the_generated_rdfxml_ontology(mini_project: Settings) -> None:
     import owlready2
+
     build(mini_project)
     world = owlready2.World()
     ontology = world.get_ontology((mini_project.dist / "ontology.owl").as_uri()).load()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from rdflib import BNode, Graph, URIRef
 from rdflib.collection import Collection
 
+from cmikg.build.loading import load_shapes, parse_file
+from cmikg.build.reasoning import declared_terms
 from cmikg.config import Settings
-from cmikg.loading import load_shapes, parse_file
 from cmikg.namespaces import OWL, RDF, RDFS, SH, SKOS
-from cmikg.reasoning import declared_terms
 
 BUILT_IN = (str(RDF), str(RDFS), str(OWL))
 
@@ -63,6 +63,15 @@ def test_top_classes_are_disjoint(project_root) -> None:
     for axiom in ontology.subjects(RDF.type, OWL.AllDisjointClasses):
         members |= set(Collection(ontology, ontology.value(axiom, OWL.members)))
     from cmikg.namespaces import CMI
-    assert {CMI.Place, CMI.Program, CMI.MedicalMission, CMI.Event, CMI.Organization, CMI.Person,
-            CMI.Source, CMI.Claim} <= members
+
+    assert {
+        CMI.Place,
+        CMI.Program,
+        CMI.MedicalMission,
+        CMI.Event,
+        CMI.Organization,
+        CMI.Person,
+        CMI.Source,
+        CMI.Claim,
+    } <= members
     assert not any(isinstance(m, BNode) for m in members)

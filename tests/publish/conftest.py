@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from cmikg.config import Settings
-from cmikg.published import DEFAULT_GRAPH, Release, current, local_fingerprint, remote_fingerprint
-from cmikg.storeclient import StoreClient
+from cmikg.publish.layout import DEFAULT_GRAPH, Release, current, local_fingerprint, remote_fingerprint
+from cmikg.sparqlclient import StoreClient
 from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
 
 
@@ -55,8 +55,10 @@ def start_oxigraph(location: Path, *options: str) -> Oxigraph:
     port = free_port()
     exe = shutil.which("oxigraph")
     assert exe, "the oxigraph server (package 'oxigraph', in the test extras) is not installed"
-    process = start_process([exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", *options],
-                            f"http://127.0.0.1:{port}/query")
+    process = start_process(
+        [exe, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}", *options],
+        f"http://127.0.0.1:{port}/query",
+    )
     return Oxigraph(port, process)
 
 
@@ -82,9 +84,11 @@ class Version:
 
     def is_what(self, server: Oxigraph, release: Release | None) -> bool:
         """True when ``release`` is this version and its graph holds exactly this dump."""
-        return release is not None and \
-            remote_fingerprint(server.client(), release.graph) == self.fingerprint() and \
-            release.triples == self.fingerprint().triples
+        return (
+            release is not None
+            and remote_fingerprint(server.client(), release.graph) == self.fingerprint()
+            and release.triples == self.fingerprint().triples
+        )
 
 
 @pytest.fixture(scope="session")
@@ -106,5 +110,10 @@ def publish_command(version: Version, *options: str) -> list[str]:
 
 def run_publish(version: Version, *options: str, env: dict | None = None) -> subprocess.CompletedProcess:
     """``cmikg publish`` as a user runs it; bounded in time."""
-    return subprocess.run(publish_command(version, *options), capture_output=True, text=True, timeout=300,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        publish_command(version, *options),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **(env or {})},
+    )

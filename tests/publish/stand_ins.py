@@ -175,8 +175,11 @@ class _HtmlHandler(_Handler):
         length = int(self.headers.get("Content-Length") or 0)
         if length:
             self.rfile.read(length)
-        self._reply(200, b"<!doctype html><html><body><h1>Welcome</h1></body></html>\n",
-                    {"Content-Type": "text/html; charset=utf-8"})
+        self._reply(
+            200,
+            b"<!doctype html><html><body><h1>Welcome</h1></body></html>\n",
+            {"Content-Type": "text/html; charset=utf-8"},
+        )
 
 
 def basic(user: str, password: str) -> str:

@@ -8,7 +8,7 @@ import os
 import signal
 import subprocess
 
-from cmikg.published import DEFAULT_GRAPH
+from cmikg.publish.layout import DEFAULT_GRAPH
 
 from .conftest import Oxigraph, Version, publish_command, run_publish
 from .stand_ins import CuttingProxy
@@ -44,8 +44,12 @@ def test_publisher_killed_mid_upload(oxigraph: Oxigraph, versions: list[Version]
     assert run_publish(v1, "--store", oxigraph.store).returncode == 0
     old = oxigraph.served()
     proxy = CuttingProxy(oxigraph.port, cut_after=cut_point(v2), mode="stall")
-    process = subprocess.Popen(publish_command(v2, "--store", proxy.url("/store"), "--query-endpoint", oxigraph.query),
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    process = subprocess.Popen(
+        publish_command(v2, "--store", proxy.url("/store"), "--query-endpoint", oxigraph.query),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         assert proxy.cut.wait(timeout=120), "the upload never reached the cut point"
         os.killpg(process.pid, signal.SIGKILL)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import time
 
-from cmikg.published import DEFAULT_GRAPH, releases, version_graph
+from cmikg.publish.layout import DEFAULT_GRAPH, releases, version_graph
 from tests.conftest import free_port
 
 from .conftest import Oxigraph, Version, run_publish
@@ -34,8 +34,10 @@ def test_publish_verifies_and_switches(oxigraph: Oxigraph, versions: list[Versio
     sha = served.sha256
     assert served.graph == version_graph(DEFAULT_GRAPH, served.label, sha)
     assert f"verified: the store holds {v1.fingerprint()}" in result.stdout
-    report = f"publish of the full graph ({v1.fingerprint().triples} triples) to Oxigraph: {elapsed:.2f} s " \
-             f"for the whole command; the command's own line: {result.stdout.splitlines()[-1]}"
+    report = (
+        f"publish of the full graph ({v1.fingerprint().triples} triples) to Oxigraph: {elapsed:.2f} s "
+        f"for the whole command; the command's own line: {result.stdout.splitlines()[-1]}"
+    )
     (artifacts / "publish-timing.txt").write_text(report + "\n", encoding="utf-8")
     print(report)
 
@@ -84,8 +86,15 @@ def test_rolling_back_to_the_kept_version(oxigraph: Oxigraph, versions: list[Ver
 def test_store_with_sparql_update_only(oxigraph: Oxigraph, versions: list[Version]) -> None:
     """No Graph Store Protocol at --store: the data goes through INSERT DATA requests."""
     for version in versions[:2]:
-        result = run_publish(version, "--store", oxigraph.url("/no-graph-store"), "--query-endpoint", oxigraph.query,
-                             "--update-endpoint", oxigraph.update)
+        result = run_publish(
+            version,
+            "--store",
+            oxigraph.url("/no-graph-store"),
+            "--query-endpoint",
+            oxigraph.query,
+            "--update-endpoint",
+            oxigraph.update,
+        )
         assert result.returncode == 0, result.stderr
         assert "uploading through SPARQL Update" in result.stdout
     assert versions[1].is_what(oxigraph, oxigraph.served())
@@ -95,11 +104,18 @@ def test_store_with_sparql_update_only(oxigraph: Oxigraph, versions: list[Versio
 def test_basic_and_bearer_credentials_from_the_environment(oxigraph: Oxigraph, versions: list[Version]) -> None:
     proxy = AuthProxy(oxigraph.url(""), writers={basic("curator", "s3cret"), "Bearer tok-123"})
     try:
-        result = run_publish(versions[0], "--store", proxy.url("/store"), "--auth-env", "STORE_AUTH",
-                             env={"STORE_AUTH": "curator:s3cret"})
+        result = run_publish(
+            versions[0],
+            "--store",
+            proxy.url("/store"),
+            "--auth-env",
+            "STORE_AUTH",
+            env={"STORE_AUTH": "curator:s3cret"},
+        )
         assert result.returncode == 0, result.stderr
-        result = run_publish(versions[1], "--store", proxy.url("/store"), "--auth-env", "STORE_AUTH",
-                             env={"STORE_AUTH": "tok-123"})
+        result = run_publish(
+            versions[1], "--store", proxy.url("/store"), "--auth-env", "STORE_AUTH", env={"STORE_AUTH": "tok-123"}
+        )
         assert result.returncode == 0, result.stderr
     finally:
         proxy.close()
@@ -110,10 +126,12 @@ def test_refused_credentials(oxigraph: Oxigraph, versions: list[Version]) -> Non
     proxy = AuthProxy(oxigraph.url(""), writers={basic("curator", "s3cret")}, readers={basic("guest", "guest")})
     try:
         missing = run_publish(versions[0], "--store", proxy.url("/store"))
-        wrong = run_publish(versions[0], "--store", proxy.url("/store"), "--auth-env", "STORE_AUTH",
-                            env={"STORE_AUTH": "curator:wrong"})
-        read_only = run_publish(versions[0], "--store", proxy.url("/store"), "--auth-env", "STORE_AUTH",
-                                env={"STORE_AUTH": "guest:guest"})
+        wrong = run_publish(
+            versions[0], "--store", proxy.url("/store"), "--auth-env", "STORE_AUTH", env={"STORE_AUTH": "curator:wrong"}
+        )
+        read_only = run_publish(
+            versions[0], "--store", proxy.url("/store"), "--auth-env", "STORE_AUTH", env={"STORE_AUTH": "guest:guest"}
+        )
     finally:
         proxy.close()
     assert_one_line_error(missing, "HTTP 401", "--auth-env")
@@ -130,8 +148,9 @@ def test_unreachable_store(versions: list[Version]) -> None:
 
 def test_url_without_the_graph_store_protocol(oxigraph: Oxigraph, versions: list[Version]) -> None:
     result = run_publish(versions[0], "--store", oxigraph.url("/no-graph-store"), "--query-endpoint", oxigraph.query)
-    assert_one_line_error(result, "does not speak the SPARQL 1.1 Graph Store HTTP Protocol", "HTTP 404",
-                          "--update-endpoint")
+    assert_one_line_error(
+        result, "does not speak the SPARQL 1.1 Graph Store HTTP Protocol", "HTTP 404", "--update-endpoint"
+    )
     assert oxigraph.served() is None
 
 

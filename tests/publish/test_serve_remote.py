@@ -29,8 +29,12 @@ class Endpoint:
         self.base = base
 
     def sparql(self, query: str, **headers: str) -> requests.Response:
-        return requests.post(f"{self.base}/sparql", data={"query": query},
-                             headers={"Accept": "application/sparql-results+json", **headers}, timeout=60)
+        return requests.post(
+            f"{self.base}/sparql",
+            data={"query": query},
+            headers={"Accept": "application/sparql-results+json", **headers},
+            timeout=60,
+        )
 
     def health(self) -> dict:
         return requests.get(f"{self.base}/health", timeout=30).json()
@@ -38,8 +42,21 @@ class Endpoint:
 
 def serve(dist: Path, *options: str) -> Endpoint:
     port = free_port()
-    args = [*cmikg_command(), "--project", str(ROOT), "--dist", str(dist), "serve", "--port", str(port),
-            "--workers", "1", "--threads", "2", *options]
+    args = [
+        *cmikg_command(),
+        "--project",
+        str(ROOT),
+        "--dist",
+        str(dist),
+        "serve",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--threads",
+        "2",
+        *options,
+    ]
     base = f"http://127.0.0.1:{port}"
     return Endpoint(start_process(args, f"{base}/health", timeout=120), base)
 
@@ -84,9 +101,18 @@ def normalised(response: requests.Response) -> tuple:
     body = response.json()
     if "boolean" in body:
         return ("boolean", body["boolean"], [])
-    rows = [{var: (term["type"], "_" if term["type"] == "bnode" else term["value"],
-                   term.get("datatype", ""), term.get("xml:lang", "")) for var, term in row.items()}
-            for row in body["results"]["bindings"]]
+    rows = [
+        {
+            var: (
+                term["type"],
+                "_" if term["type"] == "bnode" else term["value"],
+                term.get("datatype", ""),
+                term.get("xml:lang", ""),
+            )
+            for var, term in row.items()
+        }
+        for row in body["results"]["bindings"]
+    ]
     return ("rows", tuple(body["head"]["vars"]), rows)
 
 
@@ -115,8 +141,9 @@ def test_remote_answers_like_embedded(path: Path, embedded: Endpoint, replicas: 
     query = path.read_text(encoding="utf-8")
     expected = normalised(embedded.sparql(query))
     for replica in replicas:
-        assert same_answer(normalised(replica.sparql(query)), expected, order_keys(query)), \
+        assert same_answer(normalised(replica.sparql(query)), expected, order_keys(query)), (
             f"{path.name}: {replica.base} answers differently from the embedded mode"
+        )
 
 
 def test_same_size_version_and_cache_validators(embedded: Endpoint, replicas: list[Endpoint]) -> None:
@@ -169,8 +196,9 @@ def test_time_limit_when_the_store_hangs(store: Oxigraph, tmp_path: Path) -> Non
     assert "time limit of 2 s" in hung.text
 
 
-def test_replicas_switch_together_on_publish(store: Oxigraph, replicas: list[Endpoint],
-                                             versions: list[Version]) -> None:
+def test_replicas_switch_together_on_publish(
+    store: Oxigraph, replicas: list[Endpoint], versions: list[Version]
+) -> None:
     """After a publish, the very next request to either replica gets the new version."""
     query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
     before = [r.sparql(query).json() for r in replicas]
@@ -188,8 +216,18 @@ def test_replicas_switch_together_on_publish(store: Oxigraph, replicas: list[End
 
 def test_start_up_fails_in_one_line_when_the_store_is_away(tmp_path: Path) -> None:
     port = free_port()
-    args = [*cmikg_command(), "--project", str(ROOT), "--dist", str(tmp_path), "serve", "--port", str(free_port()),
-            "--backend", f"http://127.0.0.1:{port}/query"]
+    args = [
+        *cmikg_command(),
+        "--project",
+        str(ROOT),
+        "--dist",
+        str(tmp_path),
+        "serve",
+        "--port",
+        str(free_port()),
+        "--backend",
+        f"http://127.0.0.1:{port}/query",
+    ]
     result = subprocess.run(args, capture_output=True, text=True, timeout=120)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Traceback" not in result.stderr

@@ -17,17 +17,25 @@ import pytest
 import requests
 from rdflib import Graph
 
-from cmikg.build import CheckedGraph, write_dist
+from cmikg.build.derivation import derived_triples
+from cmikg.build.loading import load_sources
+from cmikg.build.pipeline import CheckedGraph, write_dist
 from cmikg.config import Settings
-from cmikg.derive import derived_triples
-from cmikg.loading import load_sources
 from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
 #: Flags that keep the browser off the network and away from any profile but its own.
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +44,10 @@ def site_data(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathF
     try:
         return request.getfixturevalue("built")
     except Exception as exc:  # noqa: BLE001 - any check failure: say why, write the files anyway
-        print(f"\nthe graph does not pass the build's checks ({type(exc).__name__}: {str(exc)[:200]}); "
-              "the web tests serve the same files written without the checks")
+        print(
+            f"\nthe graph does not pass the build's checks ({type(exc).__name__}: {str(exc)[:200]}); "
+            "the web tests serve the same files written without the checks"
+        )
         settings = Settings.discover(root=ROOT, dist=tmp_path_factory.mktemp("unchecked") / "dist")
         sources = load_sources(settings)
         graph = sources.union()
@@ -69,8 +79,22 @@ class Site:
 def site(site_data: Settings):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    args = [*cmikg_command(), "--project", str(ROOT), "--dist", str(site_data.dist), "serve",
-            "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--threads", "4"]
+    args = [
+        *cmikg_command(),
+        "--project",
+        str(ROOT),
+        "--dist",
+        str(site_data.dist),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--threads",
+        "4",
+    ]
     process = start_process(args, f"{base}/health", timeout=120)
     yield Site(base, site_data)
     stop_process(process)
@@ -81,10 +105,13 @@ def browser():
     """Headless Chromium through chromedriver, with a fresh profile deleted afterwards."""
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
     if missing:
-        pytest.skip(f"{', '.join(missing)} not installed: `bash quickstart.sh test` installs Debian's "
-                    "chromium and chromium-driver")
+        pytest.skip(
+            f"{', '.join(missing)} not installed: `bash quickstart.sh test` installs Debian's "
+            "chromium and chromium-driver"
+        )
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
+
     profile = tempfile.mkdtemp(prefix="cmikg-chromium-")
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM

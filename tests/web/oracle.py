@@ -19,7 +19,7 @@ ENTITY_SPACE = str(ID)
 
 
 def path_of(iri: URIRef | str) -> str:
-    return str(iri)[len(ENTITY_SPACE):]
+    return str(iri)[len(ENTITY_SPACE) :]
 
 
 def label(graph: Graph, node: URIRef, lang: str = "en") -> str:
@@ -77,8 +77,16 @@ def quotes(graph: Graph) -> list[Quote]:
         start, end = graph.value(ref, CMI.quoteStart), graph.value(ref, CMI.quoteEnd)
         if start is None or end is None:
             continue
-        found.append(Quote(ref, holder, int(start), int(end), str(graph.value(ref, CMI.quote) or ""),
-                           graph.value(ref, CMI.reportedIn)))
+        found.append(
+            Quote(
+                ref,
+                holder,
+                int(start),
+                int(end),
+                str(graph.value(ref, CMI.quote) or ""),
+                graph.value(ref, CMI.reportedIn),
+            )
+        )
     return sorted(found, key=lambda q: (q.start, q.end, str(q.holder)))
 
 

@@ -52,16 +52,22 @@ def test_search_a_program_by_its_unaccented_name_and_read_its_claims(site, graph
     assert heading.text == oracle.label(graph, program)
     claims = browser.find_elements(By.CSS_SELECTOR, "#claims-about ~ article.claim")
     assert len(claims) == len(oracle.claims_about(graph, program))
-    sources = {e.get_attribute("href").split("/doc/", 1)[1] for e in
-               browser.find_elements(By.CSS_SELECTOR, ".ref-meta a") if "/doc/" in (e.get_attribute("href") or "")}
+    sources = {
+        e.get_attribute("href").split("/doc/", 1)[1]
+        for e in browser.find_elements(By.CSS_SELECTOR, ".ref-meta a")
+        if "/doc/" in (e.get_attribute("href") or "")
+    }
     expected = {oracle.path_of(s) for c in oracle.claims_about(graph, program) for s in oracle.stated_in(graph, c)}
     assert expected <= sources
     snap(browser, shots, "03-entity")
 
 
 def test_follow_a_quote_to_its_place_in_the_source_text(site, graph: Graph, browser, shots):
-    quote = next(q for q in oracle.quotes(graph) if q.holder in oracle.claims(graph)
-                 and (q.reported_in, CMI.textFile, None) in graph)
+    quote = next(
+        q
+        for q in oracle.quotes(graph)
+        if q.holder in oracle.claims(graph) and (q.reported_in, CMI.textFile, None) in graph
+    )
     browser.set_window_size(1280, 1000)
     browser.get(f"{site.base}/doc/{oracle.path_of(quote.holder)}")
     link = browser.find_element(By.CSS_SELECTOR, f'a.quote-link[href$="#{quote.anchor}"]')
@@ -81,12 +87,14 @@ def test_run_an_example_from_the_gallery_and_download_its_rows(site, browser, sh
     browser.get(site.base + "/query")
     examples = browser.find_elements(By.CSS_SELECTOR, ".gallery a")
     assert examples
-    chosen = next(e for e in examples if e.get_attribute("data-example") == "programs") \
-        if any(e.get_attribute("data-example") == "programs" for e in examples) else examples[0]
+    chosen = (
+        next(e for e in examples if e.get_attribute("data-example") == "programs")
+        if any(e.get_attribute("data-example") == "programs" for e in examples)
+        else examples[0]
+    )
     question = chosen.text.splitlines()[0]
     chosen.click()
-    rows = WebDriverWait(browser, WAIT).until(
-        lambda b: b.find_elements(By.CSS_SELECTOR, "#results-table tbody tr"))
+    rows = WebDriverWait(browser, WAIT).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#results-table tbody tr"))
     assert rows and question in browser.title
     assert browser.find_element(By.ID, "download-csv").get_attribute("href")
     snap(browser, shots, "05-query")
@@ -99,8 +107,7 @@ def test_type_a_query_and_run_it_from_the_keyboard(site, graph: Graph, browser):
     area.clear()
     area.send_keys("PREFIX cmi: <https://w3id.org/cmikg/ontology#>\nSELECT ?m WHERE { ?m a cmi:MedicalMission }")
     area.send_keys(Keys.CONTROL, Keys.ENTER)
-    rows = WebDriverWait(browser, WAIT).until(
-        lambda b: b.find_elements(By.CSS_SELECTOR, "#results-table tbody tr"))
+    rows = WebDriverWait(browser, WAIT).until(lambda b: b.find_elements(By.CSS_SELECTOR, "#results-table tbody tr"))
     assert len(rows) == len(oracle.entities_of(graph, CMI.MedicalMission))
     coloured = browser.find_elements(By.CSS_SELECTOR, "#editor pre .tok-kw")
     assert {e.text.upper() for e in coloured} >= {"PREFIX", "SELECT", "WHERE"}
@@ -122,11 +129,15 @@ def test_the_charts_render_as_svg(site, graph: Graph, browser, shots):
 def test_pages_fit_a_narrow_screen(site, graph: Graph, browser, shots):
     program = oracle.program_with_spanish_name(graph)
     browser.set_window_size(390, 900)
-    for name, path in (("07-narrow-entity", f"/doc/{oracle.path_of(program)}"), ("08-narrow-home", "/"),
-                       ("09-narrow-query", "/query?example=programs")):
+    for name, path in (
+        ("07-narrow-entity", f"/doc/{oracle.path_of(program)}"),
+        ("08-narrow-home", "/"),
+        ("09-narrow-query", "/query?example=programs"),
+    ):
         browser.get(site.base + path)
         overflow = browser.execute_script(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+            "return document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
         assert overflow <= 1, (path, overflow)
         browser.save_screenshot(str(shots / f"{name}.png"))
 

@@ -3,14 +3,20 @@
 
 from __future__ import annotations
 
-
 import pytest
 import requests
 from rdflib import Graph
 from rdflib.namespace import RDF
 
 from cmikg.namespaces import CMI
-from tests.conftest import ROOT, cmikg_command, free_port, start_oxigraph_read_only, start_process, stop_process
+from tests.conftest import (
+    ROOT,
+    cmikg_command,
+    free_port,
+    start_oxigraph_read_only,
+    start_process,
+    stop_process,
+)
 from tests.web import oracle
 
 
@@ -20,8 +26,22 @@ def external_site(site_data, tmp_path_factory: pytest.TempPathFactory):
     store, store_url = start_oxigraph_read_only(site_data.dataset_file, tmp_path_factory.mktemp("external-store"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    args = [*cmikg_command(), "--project", str(ROOT), "--dist", str(site_data.dist), "serve", "--host", "127.0.0.1",
-            "--port", str(port), "--workers", "1", "--backend", store_url]
+    args = [
+        *cmikg_command(),
+        "--project",
+        str(ROOT),
+        "--dist",
+        str(site_data.dist),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--workers",
+        "1",
+        "--backend",
+        store_url,
+    ]
     try:
         server = start_process(args, f"{base}/health", timeout=120)
     except Exception:
@@ -43,8 +63,16 @@ def page(base: str, path: str) -> str:
 
 def sample_paths(graph: Graph) -> list[str]:
     """Every page kind, and one entity of every class the project mints."""
-    paths = ["/", "/search?q=cuba", "/ontology", "/charts", "/charts?by=personnel", "/text",
-             "/query?example=programs", "/charts/personnel.svg"]
+    paths = [
+        "/",
+        "/search?q=cuba",
+        "/ontology",
+        "/charts",
+        "/charts?by=personnel",
+        "/text",
+        "/query?example=programs",
+        "/charts/personnel.svg",
+    ]
     classes = {c for s, c in graph.subject_objects(RDF.type) if str(s).startswith(oracle.ENTITY_SPACE)}
     for cls in sorted(classes):
         paths.append(f"/doc/{oracle.path_of(oracle.entities_of(graph, cls)[0])}")
@@ -61,8 +89,13 @@ def test_every_kind_of_page_is_the_same_on_an_external_store(site, external_site
 
 def test_entity_documents_are_the_same_graph_on_an_external_store(site, external_site, graph):
     from rdflib.compare import isomorphic
+
     program = oracle.program_with_spanish_name(graph)
     for suffix, parser in (("ttl", "turtle"), ("jsonld", "json-ld")):
-        docs = [Graph().parse(data=requests.get(f"{b}/doc/{oracle.path_of(program)}.{suffix}", timeout=60).content,
-                              format=parser) for b in (site.base, external_site)]
+        docs = [
+            Graph().parse(
+                data=requests.get(f"{b}/doc/{oracle.path_of(program)}.{suffix}", timeout=60).content, format=parser
+            )
+            for b in (site.base, external_site)
+        ]
         assert isomorphic(*docs), suffix

@@ -16,8 +16,12 @@ from cmikg.namespaces import DATASET, DCTERMS
 from tests.web import oracle
 
 #: suffix → (media type, rdflib parser) for the RDF formats every document comes in.
-RDF_FORMATS = {"ttl": ("text/turtle", "turtle"), "jsonld": ("application/ld+json", "json-ld"),
-               "nt": ("application/n-triples", "nt"), "rdf": ("application/rdf+xml", "xml")}
+RDF_FORMATS = {
+    "ttl": ("text/turtle", "turtle"),
+    "jsonld": ("application/ld+json", "json-ld"),
+    "nt": ("application/n-triples", "nt"),
+    "rdf": ("application/rdf+xml", "xml"),
+}
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
 
 
@@ -126,8 +130,11 @@ def test_the_ontology_iri_gives_the_documentation_page_to_browsers(site, ontolog
     page = site.get("/ontology", accept=BROWSER_ACCEPT)
     assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
     anchors = set(re.findall(r'id="([^"]+)"', page.text))
-    terms = {str(t).split("#", 1)[1] for t in ontology.subjects(RDF.type, None)
-             if isinstance(t, URIRef) and "#" in str(t) and str(t).startswith("https://w3id.org/cmikg/ontology#")}
+    terms = {
+        str(t).split("#", 1)[1]
+        for t in ontology.subjects(RDF.type, None)
+        if isinstance(t, URIRef) and "#" in str(t) and str(t).startswith("https://w3id.org/cmikg/ontology#")
+    }
     assert terms and terms <= anchors, f"terms without an anchor: {sorted(terms - anchors)[:10]}"
     text = html.unescape(page.text)
     for term in sorted(terms):

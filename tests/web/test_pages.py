@@ -30,9 +30,15 @@ def hrefs(page: str) -> set[str]:
 
 
 def test_search_ignores_accents_and_case_in_english_and_spanish(site, graph):
-    labels = [(s, str(o)) for s, o in graph.subject_objects(RDFS.label)
-              if str(s).startswith(oracle.ENTITY_SPACE) and isinstance(o, Literal) and o.language in ("en", "es")
-              and oracle.fold(str(o)) != str(o).lower() and s not in oracle.claims(graph)]
+    labels = [
+        (s, str(o))
+        for s, o in graph.subject_objects(RDFS.label)
+        if str(s).startswith(oracle.ENTITY_SPACE)
+        and isinstance(o, Literal)
+        and o.language in ("en", "es")
+        and oracle.fold(str(o)) != str(o).lower()
+        and s not in oracle.claims(graph)
+    ]
     assert labels, "the graph has no accented label to search for"
     for entity, label in labels[:40]:
         typed = oracle.fold(label).upper()
@@ -63,8 +69,12 @@ def test_an_entity_page_shows_every_claim_about_it_with_its_sources(site, graph)
 
 
 def test_contested_claims_are_shown_side_by_side(site, graph):
-    pairs = sorted((a, b) for link in (CMI.contradicts, CMI.disputes) for a, b in graph.subject_objects(link)
-                   if (a, CMI.subject, None) in graph and (b, RDF.type, None) in graph)
+    pairs = sorted(
+        (a, b)
+        for link in (CMI.contradicts, CMI.disputes)
+        for a, b in graph.subject_objects(link)
+        if (a, CMI.subject, None) in graph and (b, RDF.type, None) in graph
+    )
     assert pairs, "the graph links disputed claims (cmi:disputes), so some page must show a pair"
     claim, other = pairs[0]
     subject = graph.value(claim, CMI.subject)
@@ -93,7 +103,7 @@ def test_the_source_text_is_served_whole_with_every_quote_highlighted_at_its_pla
     assert quotes
     for q in quotes:
         assert q.anchor in parsed.anchors, q
-        assert "".join(parsed.by_quote.get(q.anchor, [])) == text[q.start:q.end] == q.text, q
+        assert "".join(parsed.by_quote.get(q.anchor, [])) == text[q.start : q.end] == q.text, q
         assert f'href="/doc/{oracle.path_of(q.holder)}"' in page.text
 
 
@@ -137,8 +147,10 @@ def test_each_example_runs_from_the_gallery_with_all_its_rows(site, store, path)
 
 
 def test_results_link_iris_to_entity_pages_and_download_as_csv_and_json(site, store):
-    query = ("PREFIX cmi: <https://w3id.org/cmikg/ontology#> SELECT ?program WHERE { ?program a cmi:Program } "
-             "ORDER BY ?program")
+    query = (
+        "PREFIX cmi: <https://w3id.org/cmikg/ontology#> SELECT ?program WHERE { ?program a cmi:Program } "
+        "ORDER BY ?program"
+    )
     page = site.get("/query?query=" + quote(query)).text
     programs = [str(r["program"].value) for r in rows_of(store, query)]
     assert programs and all(f'href="/doc/{oracle.path_of(p)}"' in page for p in programs)
@@ -151,8 +163,10 @@ def test_results_link_iris_to_entity_pages_and_download_as_csv_and_json(site, st
 
 
 def test_a_construct_query_is_shown_as_triples_and_downloads_as_rdf(site, store):
-    query = ("PREFIX cmi: <https://w3id.org/cmikg/ontology#> CONSTRUCT { ?m cmi:hostCountry ?c } "
-             "WHERE { ?m cmi:hostCountry ?c }")
+    query = (
+        "PREFIX cmi: <https://w3id.org/cmikg/ontology#> CONSTRUCT { ?m cmi:hostCountry ?c } "
+        "WHERE { ?m cmi:hostCountry ?c }"
+    )
     expected = len(list(store.query(query)))
     page = site.get("/query?query=" + quote(query)).text
     assert page.split('id="results-table"', 1)[1].split("</table>", 1)[0].count("<tr>") - 1 == expected > 0
@@ -175,8 +189,9 @@ def test_an_update_is_refused_readably(site):
 
 
 def svg(site, name: str, **params) -> ET.Element:
-    response = site.get(f"/charts/{name}.svg" + ("?" + "&".join(f"{k}={v}" for k, v in params.items())
-                                                 if params else ""))
+    response = site.get(
+        f"/charts/{name}.svg" + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
+    )
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("image/svg+xml")
     return ET.fromstring(response.content)
 
@@ -201,9 +216,12 @@ def test_the_host_chart_ranks_every_host_country(site, graph):
 
 def test_the_disaster_timeline_shows_every_answered_event(site, graph):
     rows = svg(site, "disasters").findall(f".//{SVG}g[@class='timeline-row']")
-    answered = {e for e in graph.objects(None, CMI.respondsTo)
-                if any(graph.value(e, p) is not None for p in (CMI.pointInTime, CMI.startTime))
-                or any(graph.value(r, CMI.startTime) is not None for r in graph.subjects(CMI.respondsTo, e))}
+    answered = {
+        e
+        for e in graph.objects(None, CMI.respondsTo)
+        if any(graph.value(e, p) is not None for p in (CMI.pointInTime, CMI.startTime))
+        or any(graph.value(r, CMI.startTime) is not None for r in graph.subjects(CMI.respondsTo, e))
+    }
     shown = {a.get("href") for row in rows for a in row.findall(f"{SVG}a")}
     assert answered and {f"/doc/{oracle.path_of(e)}" for e in answered} <= shown
 
@@ -219,8 +237,16 @@ def test_no_page_repeats_an_id(site, graph):
     """Anchors and label references only work when every id is unique on its page."""
     subjects = {graph.value(c, CMI.subject) for c in oracle.claims(graph)} - {None}
     busiest = max(subjects, key=lambda s: len(oracle.claims_about(graph, s)))
-    for path in ("/", f"/doc/{oracle.path_of(busiest)}", "/ontology", "/charts", "/text", "/query?example=programs",
-                 "/dataset", f"/doc/{oracle.path_of(oracle.program_with_spanish_name(graph))}"):
+    for path in (
+        "/",
+        f"/doc/{oracle.path_of(busiest)}",
+        "/ontology",
+        "/charts",
+        "/text",
+        "/query?example=programs",
+        "/dataset",
+        f"/doc/{oracle.path_of(oracle.program_with_spanish_name(graph))}",
+    ):
         ids = re.findall(r'\sid="([^"]+)"', site.get(path, allow_redirects=True).text)
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         assert not repeated, (path, repeated[:5])

@@ -41,8 +41,11 @@ class StandIn:
         return sorted(str(v).rsplit("/", 1)[-1] if isinstance(v, URIRef) else str(v) for v in values)
 
     def label(self, qid: str, language: str) -> str | None:
-        found = [str(o) for o in self.fixture.objects(URIRef(WD + qid), URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
-                 if isinstance(o, Literal) and o.language == language]
+        found = [
+            str(o)
+            for o in self.fixture.objects(URIRef(WD + qid), URIRef("http://www.w3.org/2000/01/rdf-schema#label"))
+            if isinstance(o, Literal) and o.language == language
+        ]
         return min(found) if found else None
 
     def has(self, qid: str) -> bool:
@@ -61,19 +64,26 @@ def standin(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture
 def small_project(copy_project):
     """A project with the real ontology and only the entity file a test writes."""
+
     def make(turtle: str) -> Settings:
         settings = copy_project(with_graph=False)
         (settings.graph_dir / "entities").mkdir(parents=True, exist_ok=True)
         (settings.graph_dir / "entities" / "linked.ttl").write_text(PREFIXES + turtle, encoding="utf-8")
         wikidata = settings.graph_dir / "wikidata"
         wikidata.mkdir(exist_ok=True)
-        shutil.copyfile(Path(__file__).resolve().parents[2] / "graph" / "wikidata" / "class-types.csv",
-                        wikidata / "class-types.csv")
+        shutil.copyfile(
+            Path(__file__).resolve().parents[2] / "graph" / "wikidata" / "class-types.csv", wikidata / "class-types.csv"
+        )
         return settings
+
     return make
 
 
 def run_cmikg(settings: Settings, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
     """``cmikg --project ROOT ARGS`` as a real process."""
-    return subprocess.run([*cmikg_command(), "--project", str(settings.root), "--dist", str(settings.dist), *args],
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [*cmikg_command(), "--project", str(settings.root), "--dist", str(settings.dist), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

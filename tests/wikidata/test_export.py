@@ -12,7 +12,7 @@ from pyld import jsonld
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
-from cmikg.export import DUMPS
+from cmikg.cli.export import DUMPS
 from cmikg.namespaces import PREFIXES
 from tests.wikidata.conftest import run_cmikg
 
@@ -68,8 +68,9 @@ def mapped_dist(built, tmp_path):
 
 
 def test_quickstatements_lines_are_valid_and_referenced(built, mapped_dist):
-    done = run_cmikg(built, "--dist", str(mapped_dist), "export", "--format", "quickstatements",
-                     "--retrieved", "2026-01-31")
+    done = run_cmikg(
+        built, "--dist", str(mapped_dist), "export", "--format", "quickstatements", "--retrieved", "2026-01-31"
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines, "the mapped predicates should give at least one command"
@@ -78,15 +79,15 @@ def test_quickstatements_lines_are_valid_and_referenced(built, mapped_dist):
         fields = line.split("\t")
         assert ITEM.fullmatch(fields[0]) and PROPERTY.fullmatch(fields[1]), line
         assert kind_of(fields[2]), line
-        pairs = list(zip(fields[3::2], fields[4::2]))
+        pairs = list(zip(fields[3::2], fields[4::2], strict=False))
         assert len(fields) % 2 == 1, f"odd field count: {line}"
         keys = [k for k, _ in pairs]
         sources = [i for i, k in enumerate(keys) if k.startswith("S")]
         assert sources, f"no reference: {line}"
-        assert all(k.startswith("P") for k in keys[:sources[0]]) and all(k.startswith("S") for k in keys[sources[0]:])
+        assert all(k.startswith("P") for k in keys[: sources[0]]) and all(k.startswith("S") for k in keys[sources[0] :])
         for key, value in pairs:
             assert re.fullmatch(r"[PS][1-9]\d*", key) and kind_of(value), (key, value)
-        refs = dict(pairs[sources[0]:])
+        refs = dict(pairs[sources[0] :])
         assert "S854" in refs or "S248" in refs
         assert refs["S813"] == "+2026-01-31T00:00:00Z/11"
         assert "S248" not in refs or ITEM.fullmatch(refs["S248"])
@@ -120,8 +121,9 @@ def test_quickstatements_match_the_claims(built, mapped_dist):
           FILTER(STRSTARTS(STR(?wdt), 'http://www.wikidata.org/prop/direct/'))
         }}"""):
         expected.add(tuple(str(x) for x in row))
-    done = run_cmikg(built, "--dist", str(mapped_dist), "export", "--format", "quickstatements",
-                     "--retrieved", "2026-01-31")
+    done = run_cmikg(
+        built, "--dist", str(mapped_dist), "export", "--format", "quickstatements", "--retrieved", "2026-01-31"
+    )
     written = {tuple(line.split("\t")[:3]) for line in done.stdout.splitlines()}
     assert written and written == expected
 
@@ -135,11 +137,19 @@ def test_context_keeps_every_prefix(built):
 
 def test_context_reads_hand_written_json(built):
     context = json.loads((built.dist / "context.jsonld").read_text(encoding="utf-8"))
-    doc = {**context, "id": "mission:example", "type": "cmi:MedicalMission", "hostCountry": "country:cub",
-           "cmi:country": "country:ven", "label": {"en": "An example"}}
+    doc = {
+        **context,
+        "id": "mission:example",
+        "type": "cmi:MedicalMission",
+        "hostCountry": "country:cub",
+        "cmi:country": "country:ven",
+        "label": {"en": "An example"},
+    }
     quads = jsonld.to_rdf(doc, {"format": "application/n-quads"})
-    assert "<https://w3id.org/cmikg/id/mission/example> <https://w3id.org/cmikg/ontology#hostCountry> " \
-           "<https://w3id.org/cmikg/id/country/cub> ." in quads
+    assert (
+        "<https://w3id.org/cmikg/id/mission/example> <https://w3id.org/cmikg/ontology#hostCountry> "
+        "<https://w3id.org/cmikg/id/country/cub> ." in quads
+    )
     assert "<https://w3id.org/cmikg/ontology#country> <https://w3id.org/cmikg/id/country/ven> ." in quads
 
 

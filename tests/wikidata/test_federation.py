@@ -15,7 +15,14 @@ import pytest
 import requests
 from rdflib import URIRef
 
-from tests.conftest import ROOT, cmikg_command, free_port, start_oxigraph_read_only, start_process, stop_process
+from tests.conftest import (
+    ROOT,
+    cmikg_command,
+    free_port,
+    start_oxigraph_read_only,
+    start_process,
+    stop_process,
+)
 from tests.wikidata.conftest import FIXTURE
 
 WIKIDATA = "https://query.wikidata.org/sparql"
@@ -28,9 +35,24 @@ WDT_POPULATION = URIRef("http://www.wikidata.org/prop/direct/P1082")
 def endpoint(built, standin):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    process = start_process([*cmikg_command(), "--project", str(ROOT), "--dist", str(built.dist), "serve",
-                             "--port", str(port), "--workers", "1", "--service-map", f"{WIKIDATA}={standin.url}"],
-                            f"{base}/sparql", timeout=120)
+    process = start_process(
+        [
+            *cmikg_command(),
+            "--project",
+            str(ROOT),
+            "--dist",
+            str(built.dist),
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "1",
+            "--service-map",
+            f"{WIKIDATA}={standin.url}",
+        ],
+        f"{base}/sparql",
+        timeout=120,
+    )
     yield f"{base}/sparql"
     stop_process(process)
 
@@ -79,13 +101,18 @@ def test_federated_query_joins_the_stand_in(endpoint, built, path: Path):
 
 def test_per_hundred_thousand_is_computed_from_wikidata_population(endpoint, built, standin):
     path = ROOT / "queries" / "federated" / "host-country-personnel-per-population.rq"
-    response = requests.post(endpoint, data={"query": path.read_text(encoding="utf-8")},
-                             headers={"Accept": JSON}, timeout=120)
+    response = requests.post(
+        endpoint, data={"query": path.read_text(encoding="utf-8")}, headers={"Accept": JSON}, timeout=120
+    )
     rows = response.json()["results"]["bindings"]
     assert rows
     populations = {str(s): float(o) for s, o in standin.fixture.subject_objects(WDT_POPULATION)}
-    countries = {r["country"]["value"]: r for r in expected_rows(
-        built, "SELECT ?country ?item WHERE { ?country <http://www.w3.org/2002/07/owl#sameAs> ?item }", "")}
+    countries = {
+        r["country"]["value"]: r
+        for r in expected_rows(
+            built, "SELECT ?country ?item WHERE { ?country <http://www.w3.org/2002/07/owl#sameAs> ?item }", ""
+        )
+    }
     for row in rows:
         population = populations[countries[row["country"]["value"]]["item"]["value"]]
         assert float(row["population"]["value"]) == population
@@ -95,24 +122,30 @@ def test_per_hundred_thousand_is_computed_from_wikidata_population(endpoint, bui
 
 def test_oxigraph_queries_the_cmikg_endpoint(endpoint, built, tmp_path):
     """The other direction: another store joins its own notes with cmikg's labels."""
-    rows = expected_rows(built, "SELECT ?c WHERE { ?c a <https://w3id.org/cmikg/ontology#Country> } "
-                                "ORDER BY ?c LIMIT 3", "")
+    rows = expected_rows(
+        built, "SELECT ?c WHERE { ?c a <https://w3id.org/cmikg/ontology#Country> } ORDER BY ?c LIMIT 3", ""
+    )
     countries = [r["c"]["value"] for r in rows]
     notes = tmp_path / "notes.nt"
-    notes.write_text("".join(f'<{c}> <http://example.org/note> "note {i}" .\n' for i, c in enumerate(countries)),
-                     encoding="utf-8")
+    notes.write_text(
+        "".join(f'<{c}> <http://example.org/note> "note {i}" .\n' for i, c in enumerate(countries)), encoding="utf-8"
+    )
     process, store_url = start_oxigraph_read_only(notes, tmp_path / "store")
     try:
-        query = (f"SELECT ?c ?note ?label WHERE {{ ?c <http://example.org/note> ?note . "
-                 f"SERVICE <{endpoint}> {{ ?c <http://www.w3.org/2000/01/rdf-schema#label> ?label . "
-                 f"FILTER(LANG(?label) = \"en\") }} }}")
-        response = requests.post(store_url, data={"query": query},
-                                 headers={"Accept": JSON}, timeout=120)
+        query = (
+            f"SELECT ?c ?note ?label WHERE {{ ?c <http://example.org/note> ?note . "
+            f"SERVICE <{endpoint}> {{ ?c <http://www.w3.org/2000/01/rdf-schema#label> ?label . "
+            f'FILTER(LANG(?label) = "en") }} }}'
+        )
+        response = requests.post(store_url, data={"query": query}, headers={"Accept": JSON}, timeout=120)
     finally:
         stop_process(process)
     assert response.status_code == 200, response.text[:500]
     answer = {(r["c"]["value"], r["label"]["value"]) for r in response.json()["results"]["bindings"]}
-    labels = expected_rows(built, "SELECT ?c ?label WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#label> ?label "
-                                  "FILTER(LANG(?label) = \"en\") }", "")
+    labels = expected_rows(
+        built,
+        'SELECT ?c ?label WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#label> ?label FILTER(LANG(?label) = "en") }',
+        "",
+    )
     expected = {(r["c"]["value"], r["label"]["value"]) for r in labels if r["c"]["value"] in countries}
     assert answer == expected and len(expected) == len(countries)

@@ -37,8 +37,10 @@ def test_malformed_mapping_fails_the_check(copy_project):
         stream.write("\ncmi:population skos:exactMatch <http://www.wikidata.org/entity/P1082> .\n")
     done = run_cmikg(settings, "wikidata", "check")
     assert done.returncode == 1
-    assert ("error: ontology/cmi.ttl: cmi:population skos:exactMatch <http://www.wikidata.org/entity/P1082>: "
-            "a property maps to <http://www.wikidata.org/prop/direct/P…>") in done.stdout
+    assert (
+        "error: ontology/cmi.ttl: cmi:population skos:exactMatch <http://www.wikidata.org/entity/P1082>: "
+        "a property maps to <http://www.wikidata.org/prop/direct/P…>"
+    ) in done.stdout
 
 
 def test_every_snapshot_entry_says_where_it_came_from():

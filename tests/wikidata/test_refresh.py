@@ -30,8 +30,9 @@ QIDS = ["Q76", "Q241", "Q717", "Q790", "Q1563", "Q99999999"]
 
 def test_refresh_writes_what_the_endpoint_says(small_project, standin):
     settings = small_project(COUNTRIES)
-    done = run_cmikg(settings, "wikidata", "refresh", "--endpoint", standin.url, "--batch-size", "4",
-                     "--min-interval", "0")
+    done = run_cmikg(
+        settings, "wikidata", "refresh", "--endpoint", standin.url, "--batch-size", "4", "--min-interval", "0"
+    )
     assert done.returncode == 0, done.stderr
     assert "(2 request(s))" in done.stdout, done.stdout  # 6 QIDs in batches of 4
     entries = snap.load(settings).entries
@@ -49,7 +50,7 @@ def test_refresh_writes_what_the_endpoint_says(small_project, standin):
 
 
 def test_refresh_records_redirects(small_project, standin):
-    settings = small_project("country:cub a cmi:Country ; rdfs:label \"Cuba\"@en ; owl:sameAs wd:Q4115189 .\n")
+    settings = small_project('country:cub a cmi:Country ; rdfs:label "Cuba"@en ; owl:sameAs wd:Q4115189 .\n')
     done = run_cmikg(settings, "wikidata", "refresh", "--endpoint", standin.url, "--min-interval", "0")
     assert done.returncode == 0, done.stderr
     target = standin.fixture.value(URIRef(WD + "Q4115189"), OWL.sameAs)

@@ -22,18 +22,33 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--timeout", type=float, default=None, help="per-query time limit in seconds (default 10)")
     p.add_argument("--max-rows", type=int, default=None, help="largest answer in rows or triples (default 10000)")
     p.add_argument("--max-body", type=int, default=None, help="largest request body in bytes (default 1000000)")
-    p.add_argument("--disk-store", default=None, metavar="DIR",
-                   help="serve from an on-disk store in DIR (loaded once from dist/cmikg.nt, reused while it is "
-                        "unchanged) that every worker opens read-only, instead of a copy in memory: for large graphs")
+    p.add_argument(
+        "--disk-store",
+        default=None,
+        metavar="DIR",
+        help="serve from an on-disk store in DIR (loaded once from dist/cmikg.nt, reused while it is "
+        "unchanged) that every worker opens read-only, instead of a copy in memory: for large graphs",
+    )
     p.add_argument("--backend", default=None, help="URL of an external SPARQL endpoint to serve instead of dist/")
-    p.add_argument("--service-allow", action="append", default=None, metavar="IRI",
-                   help="a SERVICE IRI queries may call (repeatable; replaces the default list)")
-    p.add_argument("--service-map", action="append", default=[], metavar="IRI=URL",
-                   help="send SERVICE calls for an allowed IRI to another URL (repeatable)")
+    p.add_argument(
+        "--service-allow",
+        action="append",
+        default=None,
+        metavar="IRI",
+        help="a SERVICE IRI queries may call (repeatable; replaces the default list)",
+    )
+    p.add_argument(
+        "--service-map",
+        action="append",
+        default=[],
+        metavar="IRI=URL",
+        help="send SERVICE calls for an allowed IRI to another URL (repeatable)",
+    )
     p.add_argument("--public-base", default=None, help="public URL prefix used in permalinks")
     p.set_defaults(func=_serve)
 
 
 def _serve(args: argparse.Namespace) -> int:
     from cmikg.service.server import serve
+
     return serve(args)

@@ -16,20 +16,28 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from cmikg.config import Settings
-from cmikg.service.backend import QueryBackend, QueryError
+from cmikg.engines.backend import QueryBackend, QueryError
 
 #: Modules that each expose a blueprint ``bp``; a module not written yet is skipped.
 BLUEPRINTS = (
-    "cmikg.service.sparql",
+    "cmikg.sparql.protocol",
     "cmikg.service.metrics",
-    "cmikg.service.linked_data",
-    "cmikg.service.pages",
+    "cmikg.web.linked_data",
+    "cmikg.web.pages",
 )
 #: Bodies smaller than this are sent uncompressed: gzip would not save a packet.
 GZIP_MIN_BYTES = 1024
-COMPRESSIBLE = ("text/", "application/sparql-results", "application/json", "application/ld+json",
-                "application/n-triples", "application/rdf+xml", "application/xml", "image/svg+xml",
-                "application/javascript")
+COMPRESSIBLE = (
+    "text/",
+    "application/sparql-results",
+    "application/json",
+    "application/ld+json",
+    "application/n-triples",
+    "application/rdf+xml",
+    "application/xml",
+    "image/svg+xml",
+    "application/javascript",
+)
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "X-Dataset-Version, Link, ETag, Last-Modified, Content-Length",
@@ -40,15 +48,17 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings, backend: QueryBackend | None = None) -> Flask:
     """The app serving ``settings.dist`` through ``backend`` (default: embedded workers)."""
+    from cmikg.guard.checks import GuardedBackend
     from cmikg.service.metrics import Metrics
-    from cmikg.service.safety import GuardedBackend
-    from cmikg.service.forms import FastFormRequest
+    from cmikg.sparql.forms import FastFormRequest
+
     app = Flask("cmikg.service")
     app.request_class = FastFormRequest
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.ensure_ascii = False
     if backend is None:
-        from cmikg.service.embedded import EmbeddedBackend
+        from cmikg.engines.embedded import EmbeddedBackend
+
         backend = EmbeddedBackend(settings)
     guarded = backend if isinstance(backend, GuardedBackend) else GuardedBackend(backend, settings)
     app.extensions["cmikg"] = guarded
@@ -110,7 +120,7 @@ def _register_error_handlers(app: Flask) -> None:
 
 
 def _register_update_refusal(app: Flask) -> None:
-    from cmikg.service.safety import refuse_update_request
+    from cmikg.guard.checks import refuse_update_request
 
     @app.before_request
     def refuse_updates():
@@ -147,9 +157,14 @@ def _gzip(response: Response) -> Response:
     """Compress when the client accepts gzip and it pays off."""
     vary = response.headers.get("Vary")
     response.headers["Vary"] = f"{vary}, Accept-Encoding" if vary else "Accept-Encoding"
-    if (response.direct_passthrough or response.status_code < 200 or response.status_code >= 300
-            or "Content-Encoding" in response.headers or not _accepts_gzip()
-            or not (response.mimetype or "").startswith(COMPRESSIBLE)):
+    if (
+        response.direct_passthrough
+        or response.status_code < 200
+        or response.status_code >= 300
+        or "Content-Encoding" in response.headers
+        or not _accepts_gzip()
+        or not (response.mimetype or "").startswith(COMPRESSIBLE)
+    ):
         return response
     body = response.get_data()
     if len(body) < GZIP_MIN_BYTES:

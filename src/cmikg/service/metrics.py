@@ -14,12 +14,16 @@ from itertools import accumulate
 
 from flask import Blueprint, Response, current_app
 
-from cmikg.service.backend import QueryError, QueryRefused, QueryTimeout
+from cmikg.engines.backend import QueryError, QueryRefused, QueryTimeout
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 STATUSES = (200, 304, 400, 403, 404, 405, 406, 413, 415, 500, 502, 503)
-COUNTERS = ("queries", "in_flight", "timeouts", "refused", "seconds_sum") + tuple(f"status_{s}" for s in STATUSES) \
-    + ("status_other",) + tuple(f"bucket_{i}" for i in range(len(BUCKETS)))
+COUNTERS = (
+    ("queries", "in_flight", "timeouts", "refused", "seconds_sum")
+    + tuple(f"status_{s}" for s in STATUSES)
+    + ("status_other",)
+    + tuple(f"bucket_{i}" for i in range(len(BUCKETS)))
+)
 
 bp = Blueprint("metrics", __name__)
 
@@ -91,8 +95,12 @@ class Metrics:
             f"cmikg_queries_refused_total {v('refused'):.0f}",
             "# HELP cmikg_query_duration_seconds Time to answer a query, from request to complete body.",
             "# TYPE cmikg_query_duration_seconds histogram",
-            *(f'cmikg_query_duration_seconds_bucket{{le="{bound:g}"}} {total:.0f}'
-              for bound, total in zip(BUCKETS, accumulate(v(f"bucket_{i}") for i in range(len(BUCKETS))))),
+            *(
+                f'cmikg_query_duration_seconds_bucket{{le="{bound:g}"}} {total:.0f}'
+                for bound, total in zip(
+                    BUCKETS, accumulate(v(f"bucket_{i}") for i in range(len(BUCKETS))), strict=False
+                )
+            ),
             f'cmikg_query_duration_seconds_bucket{{le="+Inf"}} {v("queries"):.0f}',
             f"cmikg_query_duration_seconds_sum {v('seconds_sum'):.6f}",
             f"cmikg_query_duration_seconds_count {v('queries'):.0f}",

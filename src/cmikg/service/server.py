@@ -59,24 +59,30 @@ class _Gunicorn(BaseApplication):
 
 def serve(args: argparse.Namespace) -> int:
     from cmikg.service.app import backend_of, create_app
+
     settings = settings_from_args(args)
     workers = args.workers or min(os.cpu_count() or 2, 8)
     threads = args.threads or 4
     clock = time.perf_counter()
     if getattr(args, "backend", None):
-        from cmikg.service.remote import RemoteBackend
+        from cmikg.engines.remote import RemoteBackend
+
         backend = RemoteBackend(args.backend, settings)
     else:
-        from cmikg.service.embedded import EmbeddedBackend
+        from cmikg.engines.embedded import EmbeddedBackend
+
         disk = getattr(args, "disk_store", None)
         backend = EmbeddedBackend(settings, pool_size=threads, disk_store=Path(disk) if disk else None)
     app = create_app(settings, backend)
     loaded = time.perf_counter() - clock
     guarded = backend_of(app)
     url = f"http://{args.host}:{args.port}/sparql"
-    print(f"cmikg endpoint {url}: {guarded.triple_count()} triples, version {guarded.version()}, "
-          f"loaded in {loaded:.2f} s; {workers} workers x {threads} threads, "
-          f"query timeout {settings.query_timeout:g} s, row cap {settings.max_rows}", flush=True)
+    print(
+        f"cmikg endpoint {url}: {guarded.triple_count()} triples, version {guarded.version()}, "
+        f"loaded in {loaded:.2f} s; {workers} workers x {threads} threads, "
+        f"query timeout {settings.query_timeout:g} s, row cap {settings.max_rows}",
+        flush=True,
+    )
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": workers,

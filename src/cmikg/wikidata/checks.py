@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from cmikg.build.validation import short
 from cmikg.config import Settings
 from cmikg.namespaces import CMI, ID, RDF
-from cmikg.validation import short
 from cmikg.wikidata.classmap import ClassMap, load_classmap
 from cmikg.wikidata.labels import similarity
 from cmikg.wikidata.links import Link, english_label, spanish_label, superclasses, wikidata_links
@@ -71,24 +71,31 @@ def check_links(settings: Settings, ontology: Graph, data: Graph, where: dict) -
     result = CheckResult(linked=wikidata_links(data))
     result.errors += mapping_problems(wikidata_mappings(ontology))
     good = [link for link in result.linked if link.qid]
-    result.errors += [f"{ctx.at(l.node)} owl:sameAs {_show(l.target)}: not a Wikidata item IRI; "
-                      f"write <http://www.wikidata.org/entity/Q…>" for l in result.linked if not l.qid]
+    result.errors += [
+        f"{ctx.at(link.node)} owl:sameAs {_show(link.target)}: not a Wikidata item IRI; "
+        f"write <http://www.wikidata.org/entity/Q…>"
+        for link in result.linked
+        if not link.qid
+    ]
     result.errors += shared_qids(ctx, good)
     skipped: dict[str, list[str]] = defaultdict(list)
     absent = [link for link in good if ctx.snapshot.get(link.qid) is None]
     if absent:
-        result.warnings.append(f"{len(absent)} link(s) have no snapshot entry; run `cmikg wikidata refresh` "
-                               "where Wikidata is reachable:\n" +
-                               "\n".join(f"    {ctx.at(l.node)} {l.qid}" for l in absent))
+        result.warnings.append(
+            f"{len(absent)} link(s) have no snapshot entry; run `cmikg wikidata refresh` "
+            "where Wikidata is reachable:\n" + "\n".join(f"    {ctx.at(link.node)} {link.qid}" for link in absent)
+        )
     for link in good:
         entry = ctx.snapshot.get(link.qid)
         if entry is None:
             continue
         result.errors += entry_problems(ctx, link, entry, skipped)
         if entry.redirect:
-            result.warnings.append(f"{ctx.at(link.node)}: {link.qid} now redirects to {entry.redirect}; update the link")
+            result.warnings.append(
+                f"{ctx.at(link.node)}: {link.qid} now redirects to {entry.redirect}; update the link"
+            )
     result.notes += [f"type not checked for {len(nodes)} link(s): {why}" for why, nodes in sorted(skipped.items())]
-    result.linkable, result.unlinked = linkable_nodes(ctx, {l.node for l in result.linked})
+    result.linkable, result.unlinked = linkable_nodes(ctx, {link.node for link in result.linked})
     return result
 
 
@@ -96,14 +103,19 @@ def shared_qids(ctx: Context, links: list[Link]) -> list[str]:
     by_qid: dict[str, list[Node]] = defaultdict(list)
     for link in links:
         by_qid[link.qid].append(link.node)
-    return [f"{qid} is linked from {len(nodes)} nodes: " + ", ".join(ctx.at(n) for n in sorted(nodes, key=str))
-            for qid, nodes in sorted(by_qid.items()) if len(set(nodes)) > 1]
+    return [
+        f"{qid} is linked from {len(nodes)} nodes: " + ", ".join(ctx.at(n) for n in sorted(nodes, key=str))
+        for qid, nodes in sorted(by_qid.items())
+        if len(set(nodes)) > 1
+    ]
 
 
 def entry_problems(ctx: Context, link: Link, entry: Entry, skipped: dict) -> list[str]:
     if not entry.found:
-        return [f"{ctx.at(link.node)}: {link.qid} is unknown to {entry.origin.get('endpoint', 'the endpoint')} "
-                f"(deleted, or a typo?)"]
+        return [
+            f"{ctx.at(link.node)}: {link.qid} is unknown to {entry.origin.get('endpoint', 'the endpoint')} "
+            f"(deleted, or a typo?)"
+        ]
     return type_problems(ctx, link, entry, skipped) + iso_problems(ctx, link, entry) + label_problems(ctx, link, entry)
 
 
@@ -123,8 +135,10 @@ def type_problems(ctx: Context, link: Link, entry: Entry, skipped: dict) -> list
     if set(types) & accepted:
         return []
     expected = ", ".join(f"{q} ({ctx.classmap.labels.get(q, '?')})" for q in sorted(accepted))
-    return [f"{ctx.at(link.node)} is a {short(cls)} but {link.qid} is an instance of "
-            f"{', '.join(types) or 'nothing'}; expected one of {expected}"]
+    return [
+        f"{ctx.at(link.node)} is a {short(cls)} but {link.qid} is an instance of "
+        f"{', '.join(types) or 'nothing'}; expected one of {expected}"
+    ]
 
 
 def iso_problems(ctx: Context, link: Link, entry: Entry) -> list[str]:
@@ -136,14 +150,18 @@ def iso_problems(ctx: Context, link: Link, entry: Entry) -> list[str]:
 
 
 def label_problems(ctx: Context, link: Link, entry: Entry) -> list[str]:
-    pairs = [(ours, entry.labels.get(lang), lang)
-             for ours, lang in ((english_label(ctx.data, link.node), "en"), (spanish_label(ctx.data, link.node), "es"))
-             if ours and entry.labels.get(lang)]
+    pairs = [
+        (ours, entry.labels.get(lang), lang)
+        for ours, lang in ((english_label(ctx.data, link.node), "en"), (spanish_label(ctx.data, link.node), "es"))
+        if ours and entry.labels.get(lang)
+    ]
     if not pairs or any(similarity(a, b) >= LABEL_THRESHOLD for a, b, _ in pairs):
         return []
     ours, theirs, lang = min(pairs, key=lambda p: similarity(p[0], p[1]))
-    return [f"{ctx.at(link.node)} is labelled {ours!r}@{lang} but {link.qid} is {theirs!r}@{lang} "
-            f"(similarity {similarity(ours, theirs):.2f} < {LABEL_THRESHOLD})"]
+    return [
+        f"{ctx.at(link.node)} is labelled {ours!r}@{lang} but {link.qid} is {theirs!r}@{lang} "
+        f"(similarity {similarity(ours, theirs):.2f} < {LABEL_THRESHOLD})"
+    ]
 
 
 def linkable_nodes(ctx: Context, linked: set[Node]) -> tuple[list[Node], list[Node]]:
@@ -159,9 +177,11 @@ def _show(target: Node) -> str:
 
 def format_result(result: CheckResult, verbose: bool = False) -> str:
     """The report people read: errors first, then warnings, notes and the unlinked list."""
-    lines = [f"Wikidata links: {len({l.node for l in result.linked if l.qid})} linked of "
-             f"{len(result.linkable)} linkable entities; {len(result.errors)} error(s), "
-             f"{len(result.warnings)} warning(s)"]
+    lines = [
+        f"Wikidata links: {len({link.node for link in result.linked if link.qid})} linked of "
+        f"{len(result.linkable)} linkable entities; {len(result.errors)} error(s), "
+        f"{len(result.warnings)} warning(s)"
+    ]
     lines += [f"error: {e}" for e in result.errors]
     lines += [f"warning: {w}" for w in result.warnings]
     lines += [f"note: {n}" for n in result.notes]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import email.utils
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
-from typing import Callable
 
 import requests
 
@@ -54,14 +54,17 @@ def user_agent() -> str:
 class SparqlClient:
     """SELECT queries over HTTP POST, paced and retried."""
 
-    def __init__(self, endpoint: str = DEFAULT_ENDPOINT, politeness: Politeness = Politeness(),
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        endpoint: str = DEFAULT_ENDPOINT,
+        politeness: Politeness = Politeness(),
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.endpoint = endpoint
         self.politeness = politeness
         self.sleep = sleep
         self.session = requests.Session()
-        self.session.headers.update({"User-Agent": user_agent(),
-                                     "Accept": "application/sparql-results+json"})
+        self.session.headers.update({"User-Agent": user_agent(), "Accept": "application/sparql-results+json"})
         self.requests_sent = 0
         self._last_start: float | None = None
 
@@ -74,8 +77,10 @@ class SparqlClient:
             if attempt == self.politeness.max_retries:
                 break
             self.sleep(self._wait(response, attempt))
-        raise EndpointError(f"{self.endpoint}: still answering HTTP {response.status_code} after "
-                            f"{self.politeness.max_retries} retries; try again later")
+        raise EndpointError(
+            f"{self.endpoint}: still answering HTTP {response.status_code} after "
+            f"{self.politeness.max_retries} retries; try again later"
+        )
 
     def close(self) -> None:
         self.session.close()
@@ -86,8 +91,9 @@ class SparqlClient:
         try:
             return self.session.post(self.endpoint, data={"query": query}, timeout=self.politeness.timeout)
         except requests.ConnectionError as exc:
-            raise EndpointError(f"cannot reach {self.endpoint} (offline, or the address is wrong): "
-                                f"{_reason(exc)}") from None
+            raise EndpointError(
+                f"cannot reach {self.endpoint} (offline, or the address is wrong): {_reason(exc)}"
+            ) from None
         except requests.Timeout:
             raise EndpointError(f"{self.endpoint} did not answer within {self.politeness.timeout:g} s") from None
 
@@ -103,19 +109,22 @@ class SparqlClient:
     def _wait(self, response: requests.Response, attempt: int) -> float:
         """Retry-After when the server gives it, else exponential back-off; capped either way."""
         told = retry_after_seconds(response.headers.get("Retry-After"))
-        wait = told if told is not None else self.politeness.backoff * (2 ** attempt)
+        wait = told if told is not None else self.politeness.backoff * (2**attempt)
         return min(max(wait, 0.0), self.politeness.max_wait)
 
     def _bindings(self, response: requests.Response) -> list[dict]:
         if response.status_code != 200:
             body = response.text.strip().splitlines()
-            raise EndpointError(f"{self.endpoint} answered HTTP {response.status_code}: "
-                                f"{body[0][:300] if body else response.reason}")
+            raise EndpointError(
+                f"{self.endpoint} answered HTTP {response.status_code}: {body[0][:300] if body else response.reason}"
+            )
         try:
             return response.json()["results"]["bindings"]
         except (ValueError, KeyError, TypeError):
-            raise EndpointError(f"{self.endpoint}: the answer is not SPARQL JSON results "
-                                f"(Content-Type {response.headers.get('Content-Type')!r})") from None
+            raise EndpointError(
+                f"{self.endpoint}: the answer is not SPARQL JSON results "
+                f"(Content-Type {response.headers.get('Content-Type')!r})"
+            ) from None
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -134,8 +143,13 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 def _reason(exc: requests.ConnectionError) -> str:
     text = str(exc)
-    for marker in ("Connection refused", "Name or service not known", "Temporary failure in name resolution",
-                   "Network is unreachable", "No route to host"):
+    for marker in (
+        "Connection refused",
+        "Name or service not known",
+        "Temporary failure in name resolution",
+        "Network is unreachable",
+        "No route to host",
+    ):
         if marker in text:
             return marker
     return text.splitlines()[0][:200] if text else type(exc).__name__

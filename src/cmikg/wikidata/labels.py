@@ -40,4 +40,4 @@ def similarity(a: str, b: str) -> float:
 
 def _contains(words: list[str], part: list[str]) -> bool:
     """Whether ``part`` occurs in ``words`` as a run of whole words."""
-    return any(words[i:i + len(part)] == part for i in range(len(words) - len(part) + 1))
+    return any(words[i : i + len(part)] == part for i in range(len(words) - len(part) + 1))

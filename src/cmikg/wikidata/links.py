@@ -48,8 +48,11 @@ def is_wikidata_target(target: Node) -> bool:
 
 def wikidata_links(data: Graph) -> list[Link]:
     """Every sameAs link towards Wikidata, in a stable order."""
-    links = [Link(node, target, qid_of(target))
-             for node, target in data.subject_objects(OWL.sameAs) if is_wikidata_target(target)]
+    links = [
+        Link(node, target, qid_of(target))
+        for node, target in data.subject_objects(OWL.sameAs)
+        if is_wikidata_target(target)
+    ]
     return sorted(links, key=lambda link: (str(link.node), str(link.target)))
 
 

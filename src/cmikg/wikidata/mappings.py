@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
 
+from cmikg.build.validation import short
 from cmikg.namespaces import CMI, OWL, RDF, SKOS, WD, WDT
-from cmikg.validation import short
 
 MATCHES = (SKOS.exactMatch, SKOS.closeMatch)
 _PROPERTY = re.compile(re.escape(str(WDT)) + r"P[1-9][0-9]*")
@@ -56,17 +56,20 @@ def mapping_problems(mappings: list[Mapping]) -> list[str]:
     for m in mappings:
         expected = _PROPERTY if m.kind == "property" else _ITEM
         if not expected.fullmatch(str(m.target)):
-            want = "<http://www.wikidata.org/prop/direct/P…>" if m.kind == "property" \
+            want = (
+                "<http://www.wikidata.org/prop/direct/P…>"
+                if m.kind == "property"
                 else "<http://www.wikidata.org/entity/Q…>"
-            problems.append(f"ontology/cmi.ttl: {short(m.term)} {short(m.relation)} <{m.target}>: "
-                            f"a {m.kind} maps to {want}")
+            )
+            problems.append(
+                f"ontology/cmi.ttl: {short(m.term)} {short(m.relation)} <{m.target}>: a {m.kind} maps to {want}"
+            )
     return problems
 
 
 def exact_property(ontology: Graph, term: URIRef) -> str | None:
     """The Wikidata property (``P…``) a project property exactly matches, if exactly one."""
-    found = {str(t).rsplit("/", 1)[-1] for t in ontology.objects(term, SKOS.exactMatch)
-             if _PROPERTY.fullmatch(str(t))}
+    found = {str(t).rsplit("/", 1)[-1] for t in ontology.objects(term, SKOS.exactMatch) if _PROPERTY.fullmatch(str(t))}
     return found.pop() if len(found) == 1 else None
 
 
@@ -80,6 +83,10 @@ def summary(mappings: list[Mapping]) -> dict[str, int]:
     """Mapped terms by kind and relation, for the report."""
     terms = {m.term for m in mappings}
     exact = {m.term for m in mappings if m.relation == SKOS.exactMatch}
-    return {"terms": len(terms), "exact": len(exact), "close_only": len(terms - exact),
-            "properties": len({m.term for m in mappings if m.kind == "property"}),
-            "classes_or_individuals": len({m.term for m in mappings if m.kind != "property"})}
+    return {
+        "terms": len(terms),
+        "exact": len(exact),
+        "close_only": len(terms - exact),
+        "properties": len({m.term for m in mappings if m.kind == "property"}),
+        "classes_or_individuals": len({m.term for m in mappings if m.kind != "property"}),
+    }

@@ -26,8 +26,19 @@ from cmikg.wikidata.mappings import exact_item, exact_property
 RETRIEVED = "P813"  # Wikidata's "retrieved" reference property
 QUDT_NUMBER = URIRef("http://qudt.org/vocab/unit/NUM")
 #: Claim properties that make up the statement itself, never qualifiers.
-STRUCTURE = {CMI.subject, CMI.predicate, CMI.quantity, CMI.lowerBound, CMI.upperBound, CMI.unit,
-             CMI.approximation, CMI.valueEntity, CMI.valueText, CMI.timePrecision, PROV.wasDerivedFrom}
+STRUCTURE = {
+    CMI.subject,
+    CMI.predicate,
+    CMI.quantity,
+    CMI.lowerBound,
+    CMI.upperBound,
+    CMI.unit,
+    CMI.approximation,
+    CMI.valueEntity,
+    CMI.valueText,
+    CMI.timePrecision,
+    PROV.wasDerivedFrom,
+}
 
 
 @dataclass
@@ -69,7 +80,9 @@ class _Writer:
         if prop is None:
             raise Skip("predicate has no skos:exactMatch to a Wikidata property")
         head = [item, prop, self.value(claim)] + self.qualifiers(claim)
-        references = [r for r in (self.reference(ref) for ref in sorted(self.g.objects(claim, PROV.wasDerivedFrom), key=str)) if r]
+        references = [
+            r for r in (self.reference(ref) for ref in sorted(self.g.objects(claim, PROV.wasDerivedFrom), key=str)) if r
+        ]
         if not references:
             raise Skip("no reference with a URL or a linked source")
         return ["\t".join(head + ref) for ref in references]

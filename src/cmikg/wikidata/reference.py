@@ -41,7 +41,8 @@ def read_reference(path: Path) -> dict[str, Entry]:
             qid=qid,
             labels={"en": row["wikidata_label"].strip() or None, "es": None},
             claims={"P31": None, "P298": _code(row["iso3"], _ALPHA3), "P297": _code(row["iso2"], _ALPHA2)},
-            origin=origin)
+            origin=origin,
+        )
     return entries
 
 

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from rdflib import URIRef
 
+from cmikg.build.loading import load_sources
 from cmikg.config import Settings
 from cmikg.errors import CmikgError
-from cmikg.loading import load_sources
 from cmikg.wikidata import snapshot as snap
 from cmikg.wikidata.client import Politeness, SparqlClient
 from cmikg.wikidata.links import QID, item_iri, linked_qids, qid_of
@@ -55,13 +55,15 @@ def snapshot_query(settings: Settings, qids: list[str]) -> str:
 def batches(items: list[str], size: int) -> list[list[str]]:
     if size < 1:
         raise CmikgError("--batch-size must be at least 1")
-    return [items[i:i + size] for i in range(0, len(items), size)]
+    return [items[i : i + size] for i in range(0, len(items), size)]
 
 
 def entries_from_bindings(qids: list[str], bindings: list[dict], origin: dict[str, str]) -> dict[str, Entry]:
     """One entry per asked QID; a QID with no row at all is recorded as not found."""
-    entries = {q: Entry(q, {"en": None, "es": None}, {"P31": [], "P298": [], "P297": []}, dict(origin), found=False)
-               for q in qids}
+    entries = {
+        q: Entry(q, {"en": None, "es": None}, {"P31": [], "P298": [], "P297": []}, dict(origin), found=False)
+        for q in qids
+    }
     for row in bindings:
         qid = qid_of_binding(row.get("item"))
         if qid not in entries:
@@ -69,8 +71,8 @@ def entries_from_bindings(qids: list[str], bindings: list[dict], origin: dict[st
         entry, prop, value = entries[qid], row.get("property", {}).get("value"), row.get("value", {})
         if prop == "label" and value.get("xml:lang") in snap.LANGUAGES:
             entry.labels[value["xml:lang"]] = _first(entry.labels[value["xml:lang"]], value["value"])
-        elif prop and prop.startswith(_WDT) and prop[len(_WDT):] in snap.PROPERTIES:
-            entry.claims[prop[len(_WDT):]].append(qid_of_binding(value) or value.get("value", ""))
+        elif prop and prop.startswith(_WDT) and prop[len(_WDT) :] in snap.PROPERTIES:
+            entry.claims[prop[len(_WDT) :]].append(qid_of_binding(value) or value.get("value", ""))
         elif prop == "redirect":
             entry.redirect = qid_of_binding(value)
         else:
@@ -89,7 +91,8 @@ def _first(current: str | None, new: str) -> str:
     return new if current is None else min(current, new)
 
 
-def refresh_from_endpoint(settings: Settings, endpoint: str, politeness: Politeness = Politeness()) -> RefreshReport:
+def refresh_from_endpoint(settings: Settings, endpoint: str, politeness: Politeness | None = None) -> RefreshReport:
+    politeness = politeness or Politeness()
     qids = linked_qids(load_sources(settings).data)
     origin = {"kind": "endpoint", "endpoint": endpoint, "retrieved": dt.date.today().isoformat()}
     client = SparqlClient(endpoint, politeness)
@@ -110,13 +113,17 @@ def refresh_from_reference(settings: Settings, table: Path) -> RefreshReport:
     return _merge(settings, qids, {q: known[q] for q in qids if q in known}, replace_endpoint_entries=False)
 
 
-def _merge(settings: Settings, qids: list[str], fresh: dict[str, Entry], replace_endpoint_entries: bool) -> RefreshReport:
+def _merge(
+    settings: Settings, qids: list[str], fresh: dict[str, Entry], replace_endpoint_entries: bool
+) -> RefreshReport:
     old = snap.load(settings)
     merged = Snapshot()
     report = RefreshReport(path=snap.snapshot_path(settings), linked=len(qids))
     for qid in qids:
         previous, new = old.get(qid), fresh.get(qid)
-        keep_previous = previous is not None and (new is None or (previous.from_endpoint and not replace_endpoint_entries))
+        keep_previous = previous is not None and (
+            new is None or (previous.from_endpoint and not replace_endpoint_entries)
+        )
         chosen = previous if keep_previous else new
         if chosen is None:
             report.unknown.append(qid)

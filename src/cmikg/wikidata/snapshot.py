@@ -17,10 +17,12 @@ from cmikg.config import Settings
 from cmikg.errors import InputError
 from cmikg.wikidata.links import QID, qid_sort_key
 
-ABOUT = ("What Wikidata says about each item the graph links to with owl:sameAs: English and "
-         "Spanish labels, instance of (P31), and for countries ISO 3166-1 alpha-3 (P298) and "
-         "alpha-2 (P297). Written by `cmikg wikidata refresh`; do not edit by hand. null = not "
-         "known from the entry's origin; [] = the endpoint returned no value.")
+ABOUT = (
+    "What Wikidata says about each item the graph links to with owl:sameAs: English and "
+    "Spanish labels, instance of (P31), and for countries ISO 3166-1 alpha-3 (P298) and "
+    "alpha-2 (P297). Written by `cmikg wikidata refresh`; do not edit by hand. null = not "
+    "known from the entry's origin; [] = the endpoint returned no value."
+)
 
 #: Properties kept for each item, as Wikidata numbers them.
 PROPERTIES = ("P31", "P298", "P297")
@@ -49,11 +51,15 @@ class Entry:
         return data
 
     @classmethod
-    def from_json(cls, qid: str, data: dict) -> "Entry":
-        return cls(qid=qid, labels=dict(data.get("label") or {}),
-                   claims={prop: data.get(prop) for prop in PROPERTIES},
-                   origin=dict(data.get("origin") or {}), found=data.get("found", True),
-                   redirect=data.get("redirect"))
+    def from_json(cls, qid: str, data: dict) -> Entry:
+        return cls(
+            qid=qid,
+            labels=dict(data.get("label") or {}),
+            claims={prop: data.get(prop) for prop in PROPERTIES},
+            origin=dict(data.get("origin") or {}),
+            found=data.get("found", True),
+            redirect=data.get("redirect"),
+        )
 
     @property
     def from_endpoint(self) -> bool:
@@ -87,7 +93,7 @@ def load(settings: Settings) -> Snapshot:
         raise InputError(f"{settings.rel(path)}:{exc.lineno}: bad JSON: {exc.msg}") from exc
     entities = data.get("entities") if isinstance(data, dict) else None
     if not isinstance(entities, dict):
-        raise InputError(f"{settings.rel(path)}: no \"entities\" object")
+        raise InputError(f'{settings.rel(path)}: no "entities" object')
     bad = [key for key in entities if not QID.fullmatch(key)]
     if bad:
         raise InputError(f"{settings.rel(path)}: keys that are not QIDs: {', '.join(sorted(bad))}")

@@ -1,0 +1,278 @@
+"""The default backend: the built dataset in pyoxigraph, evaluated in long-lived worker processes.
+
+The store is loaded once (in gunicorn's master when serving) and every query runs in a
+worker of :mod:`cmikg.engines.workers`, which serialises the answer with pyoxigraph
+itself and hands back finished bytes. The row cap is enforced while serialising, so an
+answer over the cap is refused whole, never sent cut short.
+"""
+
+from __future__ import annotations
+
+import csv
+import gc
+import hashlib
+import io
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import partial
+from itertools import islice
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from cmikg.config import Settings
+from cmikg.engines.backend import (
+    BackendUnavailable,
+    NotAcceptable,
+    QueryBackend,
+    QuerySyntax,
+    Result,
+    ResultTooLarge,
+)
+from cmikg.engines.store import EmbeddedStore, open_read_only, prepare_disk_store
+from cmikg.engines.workers import WorkerPool
+from cmikg.guard.checks import too_many_rows
+from cmikg.namespaces import PREFIXES
+
+SPARQL_JSON = "application/sparql-results+json"
+
+#: The fewest bytes one row can take in each format: an answer shorter than ``max_rows``
+#: times this cannot be over the cap, so only longer answers need their rows counted.
+MIN_ROW_BYTES = {ox.QueryResultsFormat.JSON: 3, ox.QueryResultsFormat.XML: 9, ox.QueryResultsFormat.CSV: 2}
+#: Largest answer a worker builds in memory, whatever its row count.
+MAX_ANSWER_BYTES = 256 << 20
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What identifies the served data: the build's version and the dump's SHA-256."""
+
+    version: str
+    sha256: str
+    triples: int
+    modified: float
+    load_seconds: float
+
+    @classmethod
+    def read(cls, settings: Settings, store: EmbeddedStore) -> DatasetInfo:
+        report_file = settings.dist / "build-report.json"
+        report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
+        digest = report.get("sha256_ntriples") or _sha256(settings.dataset_file)
+        return cls(
+            str(report.get("version", "unversioned")),
+            digest,
+            len(store),
+            settings.dataset_file.stat().st_mtime,
+            store.load_seconds,
+        )
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+class EmbeddedBackend(QueryBackend):
+    """pyoxigraph in memory, loaded from ``dist/cmikg.nt``, queried through worker processes."""
+
+    caps_rows = True
+
+    def __init__(self, settings: Settings, pool_size: int = 4, sandbox: bool = True, disk_store: Path | None = None):
+        self.settings = settings
+        if disk_store is None:
+            store = EmbeddedStore.load(settings.dataset_file)
+            handler = partial(evaluate, store.store)
+        else:
+            store = open_read_only(prepare_disk_store(settings.dataset_file, disk_store))
+            handler = ReadOnlyEvaluator(Path(disk_store))
+        self.dataset = DatasetInfo.read(settings, store)
+        self.pool = WorkerPool(handler, size=pool_size, sandbox=sandbox)
+        # Objects created so far never change: keep the collector from touching (and so
+        # copying) their pages in every forked process.
+        gc.freeze()
+
+    def start_workers(self) -> None:
+        self.pool.start()
+
+    def run(
+        self, query: str, media_type: str, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
+    ) -> Result:
+        job = (query, media_type, tuple(default_graph_uris), tuple(named_graph_uris), self.settings.max_rows)
+        kind, payload = self.pool.call(job, self.settings.query_timeout)
+        if kind == "ok":
+            return Result(payload, media_type)
+        raise _error(kind, payload, self.settings.max_rows)
+
+    def select(self, query: str) -> list[dict[str, dict]]:
+        body = self.run(query, SPARQL_JSON).body
+        return json.loads(body).get("results", {}).get("bindings", [])
+
+    def triple_count(self) -> int:
+        return self.dataset.triples
+
+    def version(self) -> str:
+        return self.dataset.version
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+class ReadOnlyEvaluator:
+    """Evaluates jobs on an on-disk store that each worker process opens for itself.
+
+    Opening happens in the worker, after the fork, so no process inherits another's file
+    handles; the data is shared through the page cache, not copied into each worker.
+    """
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.store: ox.Store | None = None
+        self.pid = 0
+
+    def __call__(self, job: tuple) -> tuple[str, object]:
+        if self.store is None or self.pid != os.getpid():
+            self.store, self.pid = ox.Store.read_only(str(self.folder)), os.getpid()
+        return evaluate(self.store, job)
+
+
+def _error(kind: str, message: str, max_rows: int):
+    if kind == "syntax":
+        return QuerySyntax(f"query syntax error: {message}")
+    if kind == "rows":
+        return too_many_rows(max_rows)
+    if kind == "bytes":
+        return ResultTooLarge(
+            f"the answer is larger than {MAX_ANSWER_BYTES >> 20} MiB; nothing was sent. "
+            "Add LIMIT/OFFSET to page through it, or download the dump"
+        )
+    if kind == "notacceptable":
+        return NotAcceptable(message)
+    return BackendUnavailable(f"the query could not be evaluated: {message}")
+
+
+# --- everything below runs inside a worker process ---------------------------------------
+
+
+class _Overflow(Exception):
+    """Raised by a sink to stop the serialiser early."""
+
+
+class _TooMany(Exception):
+    """More rows than the cap."""
+
+
+class _Unacceptable(Exception):
+    """The requested format cannot carry this kind of answer."""
+
+
+class _Sink:
+    """A write target that keeps the bytes and stops the serialiser past a limit."""
+
+    def __init__(self, max_lines: int | None = None):
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.lines = 0
+        self.max_lines = max_lines
+
+    def write(self, chunk) -> int:
+        data = bytes(chunk)
+        self.parts.append(data)
+        self.size += len(data)
+        if self.size > MAX_ANSWER_BYTES:
+            raise _Overflow
+        if self.max_lines is not None:
+            self.lines += data.count(b"\n")
+            if self.lines > self.max_lines:
+                raise _TooMany
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def value(self) -> bytes:
+        return b"".join(self.parts)
+
+
+def evaluate(store: ox.Store, job: tuple) -> tuple[str, object]:
+    """Run one job: ``("ok", body)`` or an error kind with its message."""
+    query, media_type, default_graphs, named_graphs, max_rows = job
+    try:
+        result = store.query(query, **_dataset_options(default_graphs, named_graphs))
+        if isinstance(result, ox.QueryBoolean):
+            return "ok", result.serialize(format=_results_format(media_type, "an ASK"))
+        if isinstance(result, ox.QuerySolutions):
+            return "ok", _solutions(result, _results_format(media_type, "a SELECT"), max_rows)
+        return "ok", _triples(result, _rdf_format(media_type), max_rows)
+    except SyntaxError as exc:
+        return "syntax", str(exc)
+    except _TooMany:
+        return "rows", ""
+    except _Overflow:
+        return "bytes", ""
+    except _Unacceptable as exc:
+        return "notacceptable", str(exc)
+    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+        return "error", str(exc)
+
+
+def _dataset_options(default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> dict:
+    options: dict = {}
+    if default_graphs:
+        options["default_graph"] = [ox.NamedNode(iri) for iri in default_graphs]
+    if named_graphs:
+        options["named_graphs"] = [ox.NamedNode(iri) for iri in named_graphs]
+    return options
+
+
+def _results_format(media_type: str, form: str) -> ox.QueryResultsFormat:
+    found = ox.QueryResultsFormat.from_media_type(media_type)
+    if found is None:
+        raise _Unacceptable(
+            f"{form} query's answer cannot be sent as {media_type}; use "
+            "application/sparql-results+json, +xml, text/csv or text/tab-separated-values"
+        )
+    return found
+
+
+def _rdf_format(media_type: str) -> ox.RdfFormat:
+    found = ox.RdfFormat.from_media_type(media_type)
+    if found is None:
+        raise _Unacceptable(
+            f"a CONSTRUCT or DESCRIBE query's answer cannot be sent as {media_type}; use "
+            "text/turtle, application/n-triples, application/ld+json or application/rdf+xml"
+        )
+    return found
+
+
+def _solutions(result: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: int) -> bytes:
+    """Serialised by the engine; rows counted only when the size leaves the cap in doubt."""
+    if fmt == ox.QueryResultsFormat.TSV:  # one line per row: counted as it is written
+        sink = _Sink(max_lines=max_rows + 1)
+        result.serialize(sink, format=fmt)
+        return sink.value()
+    sink = _Sink()
+    result.serialize(sink, format=fmt)
+    body = sink.value()
+    if len(body) > MIN_ROW_BYTES[fmt] * max_rows + 256 and _count_rows(body, fmt) > max_rows:
+        raise _TooMany
+    return body
+
+
+def _count_rows(body: bytes, fmt: ox.QueryResultsFormat) -> int:
+    if fmt == ox.QueryResultsFormat.XML:  # "<" inside values is always escaped
+        return body.count(b"<result>") + body.count(b"<result/>")
+    if fmt == ox.QueryResultsFormat.CSV:  # a quoted value may hold a line break
+        return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1
+    return sum(1 for _ in ox.parse_query_results(body, format=fmt))
+
+
+def _triples(result: ox.QueryTriples, fmt: ox.RdfFormat, max_rows: int) -> bytes:
+    """Triples are collected first (stopping past the cap), then serialised."""
+    triples = list(islice(result, max_rows + 1))
+    if len(triples) > max_rows:
+        raise _TooMany
+    sink = _Sink()
+    ox.serialize(triples, sink, format=fmt, prefixes=PREFIXES)
+    return sink.value()

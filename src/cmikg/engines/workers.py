@@ -1,0 +1,227 @@
+"""Long-lived query worker processes, killed and replaced only when a query runs past its deadline.
+
+Why processes: a query in the engine cannot be interrupted from Python, and a thread
+cannot be killed, so the only way to truly stop a runaway query is to kill the process
+evaluating it. Why long-lived and forked: starting a process per query would cost more
+than most queries; forking a process that already holds the store shares the store's
+memory copy-on-write, so a worker costs little and a replacement is ready in milliseconds.
+
+Each worker is sandboxed where the kernel allows it (a new, empty network namespace), so
+the engine cannot open a connection even if a SERVICE clause slipped past the checks:
+federation is done by :mod:`cmikg.guard.federation`, outside the workers.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import os
+import pickle
+import queue
+import resource
+import signal
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from multiprocessing import Pipe
+from multiprocessing.connection import Connection
+from typing import Any
+
+from cmikg.engines.backend import BackendUnavailable, QueryTimeout
+
+log = logging.getLogger(__name__)
+
+#: Address space a worker may add to what it inherits; a query that needs more fails alone.
+MEMORY_BUDGET_BYTES = 2 << 30
+_CLONE_NEWUSER = 0x10000000
+_CLONE_NEWNET = 0x40000000
+
+Handler = Callable[[Any], Any]
+
+
+@dataclass
+class PoolStats:
+    """Counters for /metrics and /health, kept per HTTP worker process."""
+
+    started: int = 0
+    killed: int = 0
+    crashed: int = 0
+    sandboxed: bool | None = None
+    last_replace_seconds: float = 0.0  # kill, reap and fork a fresh worker, ready to answer
+
+
+class Worker:
+    """One child process evaluating jobs sent over a pipe, one at a time."""
+
+    def __init__(self, pid: int, conn: Connection):
+        self.pid = pid
+        self.conn = conn
+
+    @classmethod
+    def start(cls, handler: Handler, sandbox: bool) -> Worker:
+        parent, child = Pipe(duplex=True)
+        pid = os.fork()
+        if pid == 0:  # the child never returns into the caller's code
+            status = 1
+            try:
+                parent.close()
+                _child_main(child, handler, sandbox)
+                status = 0
+            finally:
+                os._exit(status)
+        child.close()
+        return cls(pid, parent)
+
+    def call(self, job: Any, timeout: float) -> Any:
+        """Send a job and wait for its answer; ``TimeoutError`` once ``timeout`` passes."""
+        self.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
+        if not self.conn.poll(timeout):
+            raise TimeoutError
+        return pickle.loads(self.conn.recv_bytes())
+
+    def kill(self) -> None:
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+        self.conn.close()
+
+
+def _child_main(conn: Connection, handler: Handler, sandbox: bool) -> None:
+    for number in (
+        signal.SIGTERM,
+        signal.SIGINT,
+        signal.SIGHUP,
+        signal.SIGQUIT,
+        signal.SIGUSR1,
+        signal.SIGUSR2,
+        signal.SIGWINCH,
+        signal.SIGCHLD,
+        signal.SIGTTIN,
+        signal.SIGTTOU,
+    ):
+        signal.signal(number, signal.SIG_DFL)
+    _close_other_fds(conn.fileno())
+    ok = _enter_sandbox() if sandbox else False
+    _limit_memory()
+    conn.send_bytes(pickle.dumps(ok))
+    while True:
+        try:
+            message = conn.recv_bytes()
+        except (EOFError, OSError):
+            return  # the HTTP worker that owned us is gone
+        try:
+            reply = handler(pickle.loads(message))
+        except BaseException as exc:  # noqa: BLE001 - the worker must answer, whatever happened
+            reply = ("error", f"{type(exc).__name__}: {exc}")
+        conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _close_other_fds(keep: int) -> None:
+    """Drop inherited sockets and files (the listener, other workers' pipes)."""
+    os.closerange(3, keep)
+    os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+
+
+def _enter_sandbox() -> bool:
+    """A new network namespace has no interface but a downed loopback: nothing to connect to."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    return libc.unshare(_CLONE_NEWUSER | _CLONE_NEWNET) == 0 or libc.unshare(_CLONE_NEWNET) == 0
+
+
+def _limit_memory() -> None:
+    try:
+        with open("/proc/self/statm") as statm:
+            pages = int(statm.read().split()[0])
+        used = pages * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        limit = used + MEMORY_BUDGET_BYTES
+        if hard == resource.RLIM_INFINITY or limit < hard:
+            resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+    except (OSError, ValueError):
+        pass
+
+
+@dataclass
+class WorkerPool:
+    """A fixed number of workers for one process; a caller borrows one per job.
+
+    The pool belongs to the process that started its workers: after a fork (gunicorn's
+    HTTP workers are forked from the master) the child starts its own set lazily.
+    """
+
+    handler: Handler
+    size: int = 4
+    sandbox: bool = True
+    stats: PoolStats = field(default_factory=PoolStats)
+
+    def __post_init__(self) -> None:
+        self._owner = -1
+        self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        """Start the workers now (gunicorn calls this right after forking an HTTP worker)."""
+        with self._lock:
+            if self._owner == os.getpid():
+                return
+            self._idle = queue.LifoQueue()
+            self.stats = PoolStats()
+            for _ in range(self.size):
+                self._idle.put(self._spawn())
+            self._owner = os.getpid()
+
+    def _spawn(self) -> Worker:
+        worker = Worker.start(self.handler, self.sandbox)
+        self.stats.started += 1
+        if worker.conn.poll(30):
+            self.stats.sandboxed = pickle.loads(worker.conn.recv_bytes())
+        return worker
+
+    def call(self, job: Any, timeout: float) -> Any:
+        """Run ``job`` in a worker; past ``timeout`` seconds the worker is killed and replaced."""
+        if self._owner != os.getpid():
+            self.start()
+        try:
+            worker = self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise BackendUnavailable(f"every query worker stayed busy for {timeout:g} s; try again") from None
+        try:
+            return worker.call(job, timeout)
+        except TimeoutError:
+            worker = self._replace(worker, killed=True)
+            raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s and was stopped") from None
+        except (EOFError, OSError, pickle.UnpicklingError):
+            worker = self._replace(worker, killed=False)
+            raise BackendUnavailable(
+                "the query worker stopped while evaluating this query "
+                "(it may have needed too much memory); it has been replaced"
+            ) from None
+        finally:
+            self._idle.put(worker)
+
+    def _replace(self, worker: Worker, killed: bool) -> Worker:
+        clock = time.perf_counter()
+        worker.kill()
+        if killed:
+            self.stats.killed += 1
+        else:
+            self.stats.crashed += 1
+        fresh = self._spawn()
+        self.stats.last_replace_seconds = time.perf_counter() - clock
+        return fresh
+
+    def close(self) -> None:
+        if self._owner != os.getpid():
+            return
+        while True:
+            try:
+                self._idle.get_nowait().kill()
+            except queue.Empty:
+                break
+        self._owner = -1

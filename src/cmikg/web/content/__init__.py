@@ -1,0 +1,1 @@
+"""What the pages show, gathered through the backend: one module per kind of content."""

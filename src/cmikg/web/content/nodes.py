@@ -1,0 +1,268 @@
+"""Rows of (node, property, value, label) folded back into nodes a template can read.
+
+The page queries return plain triples with the English label of every linked value; this
+module turns them into :class:`Node` objects, and reads claims and references out of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from cmikg.namespaces import CMI, PROV, RDF, RDFS
+from cmikg.web.content.page_queries import Row, Term
+from cmikg.web.content.vocabulary import Vocabulary, local_name
+from cmikg.web.formatting import number, when
+from cmikg.web.links import entity_path
+
+
+@dataclass(frozen=True)
+class Value:
+    """A value as shown: the term, and its English label when it is a labelled IRI."""
+
+    term: Term
+    label: str = ""
+
+    @property
+    def iri(self) -> str:
+        return self.term.value if self.term.is_iri else ""
+
+    @property
+    def text(self) -> str:
+        return self.label or (local_name(self.term.value) if self.term.is_iri else self.term.value)
+
+
+@dataclass
+class Node:
+    iri: str
+    props: dict[str, list[Value]] = field(default_factory=dict)
+
+    def values(self, prop: str) -> list[Value]:
+        return self.props.get(str(prop), [])
+
+    def first(self, prop: str) -> Value | None:
+        found = self.values(prop)
+        return found[0] if found else None
+
+    def text(self, prop: str) -> str:
+        value = self.first(prop)
+        return value.term.value if value else ""
+
+    def number(self, prop: str) -> Decimal | None:
+        value = self.first(prop)
+        return value.term.number() if value else None
+
+    def label(self, lang: str = "en") -> str:
+        labels = {v.term.lang: v.term.value for v in self.values(RDFS.label)}
+        return labels.get(lang) or labels.get("en") or next(iter(labels.values()), "") or local_name(self.iri)
+
+
+def fold(rows: list[Row], node_key: str = "node") -> dict[str, Node]:
+    """Group rows by node, then by property; each value once, in the order first seen."""
+    nodes: dict[str, Node] = {}
+    for row in rows:
+        node = nodes.setdefault(row[node_key].value, Node(row[node_key].value))
+        values = node.props.setdefault(row["property"].value, [])
+        label = row["valueLabel"].value if "valueLabel" in row else ""
+        value = Value(row["value"], label)
+        if all(v.term != value.term for v in values):
+            values.append(value)
+    return nodes
+
+
+@dataclass
+class Reference:
+    """Where a fact comes from: the source, the text that carries it, the quote and its place."""
+
+    iri: str
+    stated_in: Value | None
+    reported_in: Value | None
+    quote: str
+    start: int | None
+    end: int | None
+    page: str
+
+    @property
+    def anchor(self) -> str:
+        return f"q-{self.start}-{self.end}" if self.start is not None and self.end is not None else ""
+
+
+def reference_from(node: Node) -> Reference:
+    start, end = node.number(CMI.quoteStart), node.number(CMI.quoteEnd)
+    return Reference(
+        iri=node.iri,
+        stated_in=node.first(CMI.statedIn),
+        reported_in=node.first(CMI.reportedIn),
+        quote=node.text(CMI.quote),
+        start=None if start is None else int(start),
+        end=None if end is None else int(end),
+        page=node.text(CMI.page),
+    )
+
+
+def references_of(node: Node, nodes: dict[str, Node]) -> list[Reference]:
+    refs = [reference_from(nodes[v.iri]) for v in node.values(PROV.wasDerivedFrom) if v.iri in nodes]
+    return sorted(refs, key=lambda r: (r.start is None, r.start or 0, r.end or 0, r.iri))
+
+
+#: Claim properties the claim card shows in their own place; every other one is a qualifier.
+SHOWN_APART = {
+    str(p)
+    for p in (
+        RDF.type,
+        RDFS.label,
+        RDFS.comment,
+        CMI.subject,
+        CMI.predicate,
+        CMI.quantity,
+        CMI.lowerBound,
+        CMI.upperBound,
+        CMI.unit,
+        CMI.approximation,
+        CMI.valueEntity,
+        CMI.valueText,
+        CMI.pointInTime,
+        CMI.startTime,
+        CMI.endTime,
+        CMI.timePrecision,
+        CMI.edtf,
+        CMI.timeText,
+        CMI.note,
+        PROV.wasDerivedFrom,
+        CMI.contradicts,
+        CMI.disputes,
+        CMI.disputedBy,
+        CMI.inTensionWith,
+        CMI.opposes,
+    )
+}
+
+#: How a hedge moves the true figure relative to the printed one (for charts and badges).
+HEDGES = {
+    str(CMI.moreThan): "above",
+    str(CMI.atLeast): "above",
+    str(CMI.nearly): "below",
+    str(CMI.upTo): "below",
+    str(CMI.about): "about",
+    str(CMI.range): "range",
+    str(CMI.exactly): "exact",
+}
+
+
+@dataclass
+class Claim:
+    """A claim ready to print: value, unit, hedge, time, qualifiers, references, disagreements."""
+
+    iri: str
+    label: str
+    kinds: list[Value]
+    subject: Value | None
+    predicate: Value | None
+    predicate_label: str
+    quantity: Decimal | None
+    lower: Decimal | None
+    upper: Decimal | None
+    unit: Value | None
+    approximation: Value | None
+    entities: list[Value]
+    texts: list[str]
+    point_in_time: str
+    start: str
+    end: str
+    precision: int
+    edtf: str
+    time_text: str
+    note: str
+    qualifiers: list[tuple[str, Value]]
+    references: list[Reference]
+    contradicts: list[str]
+    disputes: list[str]
+    disputed_by: list[str]
+    in_tension: list[str]
+    opposes: list[str]
+    sections: set[str] = field(default_factory=set)
+
+    @property
+    def path(self) -> str:
+        return entity_path(self.iri) or ""
+
+    @property
+    def anchor(self) -> str:
+        return "claim-" + self.path.rsplit("/", 1)[-1]
+
+    @property
+    def hedge(self) -> str:
+        return HEDGES.get(self.approximation.iri, "exact") if self.approximation else "exact"
+
+    @property
+    def contested(self) -> bool:
+        """Contradicted or disputed by another claim (a mere tension does not count)."""
+        return bool(self.contradicts or self.disputes or self.disputed_by)
+
+    @property
+    def figure(self) -> str:
+        """ "more than 30,000", "7,000–8,000", or "" for a claim without a number."""
+        if self.lower is not None and self.upper is not None:
+            return f"{number(self.lower)}–{number(self.upper)}"
+        if self.quantity is None:
+            return ""
+        hedge = self.approximation.text if self.approximation and self.hedge != "exact" else ""
+        return f"{hedge} {number(self.quantity)}".strip()
+
+    @property
+    def time(self) -> str:
+        """The claim's time to its precision: "2007", "1966 – 1974", "from 1963"."""
+        if self.point_in_time:
+            return when(self.point_in_time, self.precision)
+        if self.start and self.end:
+            return f"{when(self.start, self.precision)} – {when(self.end, self.precision)}"
+        if self.start:
+            return f"from {when(self.start, self.precision)}"
+        if self.end:
+            return f"until {when(self.end, self.precision)}"
+        return ""
+
+    @property
+    def sources(self) -> list[Value]:
+        seen: dict[str, Value] = {}
+        for ref in self.references:
+            if ref.stated_in is not None:
+                seen.setdefault(ref.stated_in.iri, ref.stated_in)
+        return list(seen.values())
+
+
+def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
+    predicate, precision = node.first(CMI.predicate), node.first(CMI.timePrecision)
+    iris = lambda prop: sorted(v.iri for v in node.values(prop))  # noqa: E731
+    qualifiers = [
+        (vocab.label(prop), value) for prop, values in node.props.items() if prop not in SHOWN_APART for value in values
+    ]
+    return Claim(
+        iri=node.iri,
+        label=node.label(),
+        kinds=sorted(node.values(RDF.type), key=lambda v: v.text),
+        subject=node.first(CMI.subject),
+        predicate=predicate,
+        predicate_label=vocab.label(predicate.iri) if predicate else "",
+        quantity=node.number(CMI.quantity),
+        lower=node.number(CMI.lowerBound),
+        upper=node.number(CMI.upperBound),
+        unit=node.first(CMI.unit),
+        approximation=node.first(CMI.approximation),
+        entities=sorted(node.values(CMI.valueEntity), key=lambda v: (v.text, v.term.value)),
+        texts=sorted(v.term.value for v in node.values(CMI.valueText)),
+        point_in_time=node.text(CMI.pointInTime),
+        start=node.text(CMI.startTime),
+        end=node.text(CMI.endTime),
+        precision=vocab.precision(precision.iri if precision else None),
+        edtf=node.text(CMI.edtf),
+        time_text=node.text(CMI.timeText),
+        note=node.text(CMI.note),
+        qualifiers=sorted(qualifiers, key=lambda q: (q[0], q[1].text, q[1].term.value)),
+        references=references_of(node, nodes),
+        contradicts=iris(CMI.contradicts),
+        disputes=iris(CMI.disputes),
+        disputed_by=iris(CMI.disputedBy),
+        in_tension=iris(CMI.inTensionWith),
+        opposes=iris(CMI.opposes),
+    )

@@ -1,0 +1,125 @@
+"""The SPARQL behind the web pages: files in ``queries/pages/``, run through the backend.
+
+A page query names the entity it is about as ``$this`` (SPARQL's second variable sigil), so
+every file stays a valid query on its own and can be run by hand with ``cmikg query``; the
+page replaces ``$this`` with an IRI before sending the text. Every page goes through the same
+guarded backend as the endpoint, so pages work unchanged against an external store.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from flask import current_app
+
+from cmikg.config import Settings
+from cmikg.engines.backend import QueryBackend
+from cmikg.service.app import backend_of, settings_of
+
+#: Characters an IRIREF may not contain (SPARQL 1.1 grammar, rule 139).
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
+
+
+class BadParameter(ValueError):
+    """A value that cannot be written into a query safely."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One RDF term from a SPARQL JSON binding."""
+
+    kind: str
+    value: str
+    lang: str = ""
+    datatype: str = ""
+
+    @property
+    def is_iri(self) -> bool:
+        return self.kind == "uri"
+
+    @property
+    def is_literal(self) -> bool:
+        return self.kind in ("literal", "typed-literal")
+
+    def number(self) -> Decimal | None:
+        """The literal as a number, or None when it is not one."""
+        if not self.is_literal:
+            return None
+        try:
+            return Decimal(self.value)
+        except InvalidOperation:
+            return None
+
+    def __str__(self) -> str:
+        return self.value
+
+
+def term_from(binding: dict) -> Term:
+    return Term(
+        kind=binding.get("type", "literal"),
+        value=binding.get("value", ""),
+        lang=binding.get("xml:lang", ""),
+        datatype=binding.get("datatype", ""),
+    )
+
+
+Row = dict[str, Term]
+
+
+def text(row: Row, key: str, default: str = "") -> str:
+    """The value bound to ``key``, or ``default`` when the row leaves it unbound."""
+    term = row.get(key)
+    return term.value if term is not None else default
+
+
+def iri_token(iri: str) -> str:
+    """``<iri>``, refusing anything that could break out of the IRI."""
+    if not iri or _BAD_IRI.search(iri):
+        raise BadParameter(f"not an IRI that can be queried: {iri!r}")
+    return f"<{iri}>"
+
+
+def bind(text: str, **iris: str) -> str:
+    """The query with every ``$name`` given in ``iris`` replaced by that IRI."""
+    tokens = {name: iri_token(value) for name, value in iris.items()}
+    return _PARAMETER.sub(lambda m: tokens.get(m.group(1), m.group(0)), text)
+
+
+def query_file(settings: Settings, name: str) -> Path:
+    return settings.queries_dir / "pages" / f"{name}.rq"
+
+
+def query_text(name: str) -> str:
+    """The text of ``queries/pages/<name>.rq`` (read once per process)."""
+    cache = current_app.extensions.setdefault("cmikg.page_queries", {})
+    if name not in cache:
+        cache[name] = query_file(settings_of(current_app), name).read_text(encoding="utf-8")
+    return cache[name]
+
+
+def backend() -> QueryBackend:
+    return backend_of(current_app)
+
+
+def settings() -> Settings:
+    return settings_of(current_app)
+
+
+def select(name: str, **iris: str) -> list[Row]:
+    """Run a page query with its ``$`` parameters bound; rows of :class:`Term`."""
+    rows = backend().select(bind(query_text(name), **iris))
+    return [{key: term_from(value) for key, value in row.items()} for row in rows]
+
+
+def cached(key: str, compute):
+    """A value computed once per dataset version (labels, counts): pages stay fast."""
+    store = current_app.extensions.setdefault("cmikg.page_cache", {})
+    version = backend().version()
+    if key not in store or store[key][0] != version:
+        store[key] = (version, compute())
+    return store[key][1]

@@ -1,0 +1,100 @@
+"""A query typed on the query page, run through the backend and read back as a table.
+
+SELECT and ASK answers come back as SPARQL JSON results; CONSTRUCT and DESCRIBE answers as
+N-Triples, shown as subject / predicate / object rows. The query's form, read by the same
+tokenizer the safety checks use, decides which format to ask for; should the backend still
+answer 406, the other format is tried.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from cmikg.engines.backend import NotAcceptable, QueryBackend
+from cmikg.guard.checks import analyse
+from cmikg.web.content.page_queries import Term, term_from
+
+RESULTS_JSON = "application/sparql-results+json"
+NTRIPLES = "application/n-triples"
+_POSITION = re.compile(r"(?:error at |line )(\d+):(\d+)")
+#: Characters of a parser message shown before the rest is folded away.
+SHORT_MESSAGE = 240
+
+
+@dataclass
+class Table:
+    kind: str
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Term | None]] = field(default_factory=list)
+    boolean: bool | None = None
+
+
+def run(backend: QueryBackend, query: str) -> Table:
+    graph_first = analyse(query).form in ("CONSTRUCT", "DESCRIBE")
+    order = (NTRIPLES, RESULTS_JSON) if graph_first else (RESULTS_JSON, NTRIPLES)
+    try:
+        result = backend.run(query, order[0])
+    except NotAcceptable:
+        result = backend.run(query, order[1])
+    if result.media_type.startswith(NTRIPLES):
+        return _graph_table(result.body.decode("utf-8"))
+    return _results_table(json.loads(result.body))
+
+
+def _results_table(answer: dict) -> Table:
+    if "boolean" in answer:
+        return Table("ask", boolean=bool(answer["boolean"]))
+    columns = answer.get("head", {}).get("vars", [])
+    rows = [
+        [term_from(b[c]) if c in b else None for c in columns] for b in answer.get("results", {}).get("bindings", [])
+    ]
+    return Table("select", columns, rows)
+
+
+def _graph_table(ntriples: str) -> Table:
+    graph = Graph()
+    graph.parse(data=ntriples, format="nt")
+    rows = [[_term(s), _term(p), _term(o)] for s, p, o in sorted(graph)]
+    return Table("graph", ["subject", "predicate", "object"], rows)
+
+
+def _term(node) -> Term:
+    if isinstance(node, URIRef):
+        return Term("uri", str(node))
+    if isinstance(node, BNode):
+        return Term("bnode", str(node))
+    literal: Literal = node
+    return Term("literal", str(literal), literal.language or "", str(literal.datatype or ""))
+
+
+@dataclass
+class ErrorView:
+    """A backend error laid out for a reader: the gist, and where in the query it happened."""
+
+    status: int
+    summary: str
+    detail: str
+    line: int | None = None
+    column: int | None = None
+    source_line: str = ""
+
+    @property
+    def caret(self) -> str:
+        return " " * max((self.column or 1) - 1, 0) + "^"
+
+
+def explain(status: int, message: str, query: str) -> ErrorView:
+    """The parser's position turned into the offending line with a caret under the column."""
+    summary = message if len(message) <= SHORT_MESSAGE else message[:SHORT_MESSAGE].rsplit(" ", 1)[0] + " …"
+    view = ErrorView(status, summary, message if summary != message else "")
+    found = _POSITION.search(message)
+    if found:
+        view.line, view.column = int(found.group(1)), int(found.group(2))
+        lines = query.splitlines()
+        if 1 <= view.line <= len(lines):
+            view.source_line = lines[view.line - 1]
+    return view
