@@ -48,6 +48,10 @@ class Settings:
     #: Where an allowed SERVICE IRI is actually sent (lets tests use a local stand-in).
     service_map: dict[str, str] = field(default_factory=dict)
     public_base: str = ""
+    #: Host header values (``name`` or ``name:port``) trusted to build absolute URLs when
+    #: no ``public_base`` is set; any other Host gets ``default_base``.
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
+    default_base: str = "http://localhost/"
 
     @classmethod
     def discover(cls, root: Path | None = None, dist: Path | None = None) -> Settings:

@@ -33,6 +33,10 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         changes["service_map"] = dict(parse_mapping(item) for item in args.service_map)
     if args.public_base:
         changes["public_base"] = args.public_base.rstrip("/") + "/"
+    host, port = getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000)
+    own = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    changes["allowed_hosts"] = (*settings.allowed_hosts, f"{own}:{port}", *(getattr(args, "allowed_host", None) or ()))
+    changes["default_base"] = f"http://{own}:{port}/"
     return settings.with_(**changes)
 
 

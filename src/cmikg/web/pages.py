@@ -6,10 +6,11 @@ when the service is pointed at an external SPARQL store.
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 
 from cmikg.engines.backend import QueryError
 from cmikg.namespaces import CMI
+from cmikg.service.app import public_base
 from cmikg.web import gallery, results
 from cmikg.web import search as label_search
 from cmikg.web.content import charts as chart_data
@@ -172,8 +173,7 @@ def query() -> Response:
 
 def _endpoint_url() -> str:
     """The endpoint's public address (``--public-base``), else this server's own."""
-    base = page_queries.settings().public_base or request.host_url.rstrip("/") + request.script_root + "/"
-    return base + "sparql"
+    return public_base(current_app) + "sparql"
 
 
 def _permalink(query_text: str) -> str:
