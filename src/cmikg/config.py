@@ -52,6 +52,10 @@ class Settings:
     #: no ``public_base`` is set; any other Host gets ``default_base``.
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
     default_base: str = "http://localhost/"
+    #: Request threads per HTTP worker: client queries get all but one (guard/admission.py).
+    threads: int = 4
+    #: Client queries one address may run at once per HTTP worker (0: half the slots).
+    max_client_queries: int = 0
 
     @classmethod
     def discover(cls, root: Path | None = None, dist: Path | None = None) -> Settings:

@@ -33,6 +33,7 @@ from cmikg.engines.backend import (
 )
 from cmikg.engines.store import EmbeddedStore, open_read_only, prepare_disk_store
 from cmikg.engines.workers import WorkerPool
+from cmikg.guard.admission import time_limit
 from cmikg.guard.rows import too_many_rows
 from cmikg.namespaces import PREFIXES
 
@@ -100,7 +101,7 @@ class EmbeddedBackend(QueryBackend):
         self, query: str, media_type: str, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
     ) -> Result:
         job = (query, media_type, tuple(default_graph_uris), tuple(named_graph_uris), self.settings.max_rows)
-        kind, payload = self.pool.call(job, self.settings.query_timeout)
+        kind, payload = self.pool.call(job, time_limit(self.settings.query_timeout))
         if kind == "ok":
             return Result(payload, media_type)
         raise _error(kind, payload, self.settings.max_rows)

@@ -46,6 +46,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--public-base", default=None, help="public URL prefix used in permalinks")
     p.add_argument(
+        "--max-client-queries",
+        type=int,
+        default=None,
+        help="queries one client address may run at once per HTTP worker (default: half the threads)",
+    )
+    p.add_argument(
         "--allowed-host",
         action="append",
         default=None,

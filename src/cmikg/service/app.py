@@ -59,6 +59,7 @@ log = logging.getLogger(__name__)
 
 def create_app(settings: Settings, backend: QueryBackend | None = None) -> Flask:
     """The app serving ``settings.dist`` through ``backend`` (default: embedded workers)."""
+    from cmikg.guard.admission import Admission
     from cmikg.guard.backend import GuardedBackend
     from cmikg.service.metrics import Metrics
     from cmikg.sparql.forms import FastFormRequest
@@ -75,6 +76,7 @@ def create_app(settings: Settings, backend: QueryBackend | None = None) -> Flask
     app.extensions["cmikg"] = guarded
     app.extensions["cmikg.settings"] = settings
     app.extensions["cmikg.metrics"] = Metrics()
+    app.extensions["cmikg.admission"] = Admission(settings.threads, settings.max_client_queries)
     for name in BLUEPRINTS:
         module = _optional_module(name)
         if module is not None:
@@ -93,6 +95,11 @@ def backend_of(app: Flask) -> QueryBackend:
 
 def settings_of(app: Flask) -> Settings:
     return app.extensions["cmikg.settings"]
+
+
+def admitted(app: Flask):
+    """A slot for one client-written query (see :mod:`cmikg.guard.admission`)."""
+    return app.extensions["cmikg.admission"].admit(request.remote_addr or "", settings_of(app).query_timeout)
 
 
 def public_base(app: Flask) -> str:
@@ -127,7 +134,10 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(QueryError)
     def query_error(exc: QueryError):
         app.extensions["cmikg.metrics"].error(exc)
-        return error_response(exc.status, str(exc))
+        response = error_response(exc.status, str(exc))
+        if exc.status in (429, 503):
+            response.headers["Retry-After"] = str(getattr(exc, "retry_after", 1))
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

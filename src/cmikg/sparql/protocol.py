@@ -23,7 +23,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from cmikg.cache import BoundedCache
 from cmikg.engines.backend import BadParameter, QueryError, QuerySyntax
 from cmikg.guard.backend import checked
-from cmikg.service.app import backend_of, settings_of
+from cmikg.service.app import admitted, backend_of, settings_of
 from cmikg.service.app import public_base as _public_base
 from cmikg.sparql.description import serialize, service_description, void_description
 from cmikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, negotiate
@@ -122,7 +122,8 @@ def sparql() -> Response:
         return _with_validators(Response(status=304), tag)
     current_app.extensions["cmikg.metrics"].begin()
     g.evaluated = True
-    result = backend_of(current_app).run(reading, fmt.media_type, protocol.default_graphs, protocol.named_graphs)
+    with admitted(current_app):
+        result = backend_of(current_app).run(reading, fmt.media_type, protocol.default_graphs, protocol.named_graphs)
     response = Response(result.body, content_type=fmt.content_type)
     return _with_validators(response, tag)
 
