@@ -154,6 +154,8 @@ def _write_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> dict
     _write_json(out / "context.jsonld", context)
     _write_json(out / "cmikg.jsonld", to_jsonld(nt, context))
     shutil.copyfile(settings.ontology_file, out / "ontology.ttl")
+    if (settings.graph_dir / "wikidata" / "snapshot.json").is_file():  # for cmikg.open().wikidata_snapshot()
+        shutil.copyfile(settings.graph_dir / "wikidata" / "snapshot.json", out / "wikidata-snapshot.json")
     write_rdfxml(canonical_ntriples(canonical_graph(checked.sources.ontology)), out / "ontology.owl")
     digest = hashlib.sha256(nt.encode("utf-8")).hexdigest()
     report = build_report(settings, checked, digest, len(final))

@@ -48,6 +48,7 @@ DESCRIPTIONS = {
     "entities.csv": "table: every entity with its class, English and Spanish labels and Wikidata QID",
     "sources.csv": "table: one row per source, with its kind, country and authors",
     "disagreements.csv": "table: pairs of claims that disagree, with how",
+    "wikidata-snapshot.json": "what Wikidata said about each linked item when the snapshot was taken",
     "cmikg.sqlite": "the same tables in one SQLite database, with their keys",
     CHECKSUMS: "SHA-256 checksums of every file above (sha256sum -c SHA256SUMS)",
 }
@@ -71,6 +72,10 @@ class About:
     @property
     def licence_name(self) -> str:
         return licence_name(self.licence)
+
+    @property
+    def source_licence_name(self) -> str:
+        return licence_name(self.source_licence)
 
 
 @dataclass
