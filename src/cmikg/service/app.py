@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "cmikg.service.metrics",
     "cmikg.web.linked_data",
     "cmikg.web.pages",
+    "cmikg.web.query_files",
 )
 #: Bodies smaller than this are sent uncompressed: gzip would not save a packet.
 GZIP_MIN_BYTES = 1024
