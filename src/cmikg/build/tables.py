@@ -71,21 +71,29 @@ def _table(settings: Settings, store: ox.Store, resource: dict) -> Table:
     path = tables_dir(settings) / f"{resource['name']}.rq"
     names = [f["name"] for f in resource["schema"]["fields"]]
     try:
-        solutions = store.query(path.read_text(encoding="utf-8"))
-    except (OSError, SyntaxError) as exc:
+        variables, cells = select(store, path.read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, TypeError) as exc:
         raise ValidationFailed(f"{settings.rel(path)}: {exc}", []) from exc
-    variables = [v.value for v in solutions.variables]
     if variables != names:
         raise ValidationFailed(
             f"{settings.rel(path)}: selects {', '.join(variables)} but the schema of {resource['name']} "
             f"in {PACKAGE} has the fields {', '.join(names)}",
             [],
         )
-    rows = [[_cell(s[name]) for name in names] for s in solutions]
+    rows = [list(row) for row in cells]
     problems = _type_problems(resource, rows)
     if problems:
         raise ValidationFailed(f"{settings.rel(path)}: {len(problems)} value(s) do not fit the schema", problems)
     return Table(resource, rows)
+
+
+def select(store: ox.Store, text: str) -> tuple[list[str], list[tuple[str, ...]]]:
+    """The variables and rows of a SELECT query, each cell as text ('' when unbound)."""
+    solutions = store.query(text)
+    if not isinstance(solutions, ox.QuerySolutions):
+        raise TypeError("a table query must be a SELECT query")
+    names = [v.value for v in solutions.variables]
+    return names, [tuple(_cell(s[name]) for name in names) for s in solutions]
 
 
 def _cell(term: object) -> str:

@@ -67,6 +67,7 @@ def claims_of(dump: Path) -> tuple[str, dict[str, dict[str, str]]]:
     import pyoxigraph as ox
 
     from cmikg.api.sources import shipped_queries
+    from cmikg.build.tables import select
 
     store = ox.Store()
     try:
@@ -74,13 +75,9 @@ def claims_of(dump: Path) -> tuple[str, dict[str, dict[str, str]]]:
     except (SyntaxError, ValueError, OSError) as exc:
         raise CmikgError(f"{dump}: cannot read it as N-Triples: {exc}") from exc
     text = (shipped_queries() / "tables" / "claims.rq").read_text(encoding="utf-8")
-    solutions = store.query(text)
-    names = [v.value for v in solutions.variables]
-    rows = {}
-    for solution in solutions:
-        row = {name: (solution[name].value if solution[name] is not None else "") for name in names}
-        rows[row["claim"]] = row
-    versions = [s["v"].value for s in store.query(_VERSION)]
+    names, cells = select(store, text)
+    rows = {row["claim"]: row for row in (dict(zip(names, cell, strict=True)) for cell in cells)}
+    versions = [v for (v,) in select(store, _VERSION)[1]]
     return (versions[0] if versions else "unversioned"), rows
 
 
