@@ -123,8 +123,11 @@ def _widen(value: str, precision: URIRef) -> Span:
     if not match:
         raise ValueError(f"{value!r} is not an xsd:dateTime")
     year, month, day = (int(g) for g in match.groups())
-    text = {CMI.precisionDecade: f"{year // 10:03d}X", CMI.precisionYear: f"{year:04d}",
-            CMI.precisionMonth: f"{year:04d}-{month:02d}"}.get(precision, f"{year:04d}-{month:02d}-{day:02d}")
+    text = {
+        CMI.precisionDecade: f"{year // 10:03d}X",
+        CMI.precisionYear: f"{year:04d}",
+        CMI.precisionMonth: f"{year:04d}-{month:02d}",
+    }.get(precision, f"{year:04d}-{month:02d}-{day:02d}")
     return edtf_date(text)
 
 
@@ -150,15 +153,20 @@ def linked_span(graph: Graph, claim: URIRef, datable: set[URIRef]) -> Span | Non
         return None
     firsts = [s.earliest for s in spans if s.earliest]
     lasts = [s.latest for s in spans if s.latest]
-    return Span(min(firsts) if firsts else None, max(lasts) if lasts else None,
-                coarsest([s.precision for s in spans]))
+    return Span(min(firsts) if firsts else None, max(lasts) if lasts else None, coarsest([s.precision for s in spans]))
 
 
 def horizon(graph: Graph) -> tuple[str, str]:
     """The earliest and latest instant any dated node gives: where open intervals stop."""
     firsts, lasts = [], []
-    for node in sorted({s for p in (CMI.edtf, CMI.pointInTime, CMI.startTime, CMI.endTime)
-                        for s in graph.subjects(p, None) if isinstance(s, URIRef)}):
+    for node in sorted(
+        {
+            s
+            for p in (CMI.edtf, CMI.pointInTime, CMI.startTime, CMI.endTime)
+            for s in graph.subjects(p, None)
+            if isinstance(s, URIRef)
+        }
+    ):
         span = own_span(graph, node)
         if span is not None:
             firsts += [t for t in (span.earliest,) if t]
