@@ -202,8 +202,12 @@ def test_independent_media_on_venezuela(store: EmbeddedStore) -> None:
 def test_claims_by_governments(store: EmbeddedStore) -> None:
     # the Cuban Penal Code's article 135.1; "Cuban authorities" offering up to 400 scholarships; the
     # Honduran government's jobs argument for expelling the mission; South Africa's expectation for its
-    # National Health Insurance Scheme.
+    # National Health Insurance Scheme; "From an estimated 40,000 eligible medical personnel, over 1000
+    # had entered the United States under the program by October 2007, according to the chief of staff
+    # for U.S. Rep. Lincoln Díaz-Balart" (his office speaks, not the article).
     assert claims(rows(store, "claims-by-governments")) == {
+        "parole-eligible",
+        "parole-entrants-2007",
         "coercion-penal-code-prison-term",
         "oceania-scholarships-offered-2008",
         "humanitarianism-honduras-jobs-accusation",
