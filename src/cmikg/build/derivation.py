@@ -21,6 +21,7 @@ from rdflib import Graph, Literal, URIRef
 from cmikg.build.loading import new_graph
 from cmikg.build.timebounds import Bounds, claim_bounds, horizon
 from cmikg.config import find_project_root
+from cmikg.errors import InputError
 from cmikg.namespaces import CMI, RDF, RDFS, XSD
 
 RULES_FOLDER = Path("queries") / "derivations"
@@ -64,7 +65,10 @@ def derived_triples(ontology: Graph, data: Graph, root: Path | None = None) -> G
     store = to_store(ontology, data)
     out = new_graph()
     for rule in rule_files(root):
-        found = from_oxigraph(store.query(rule.read_text(encoding="utf-8")))
+        answer = store.query(rule.read_text(encoding="utf-8"))
+        if not isinstance(answer, ox.QueryTriples):
+            raise InputError(f"{RULES_FOLDER / rule.name}: a derivation rule must be a CONSTRUCT query")
+        found = from_oxigraph(answer)
         found -= data
         for triple in found:
             out.add(triple)

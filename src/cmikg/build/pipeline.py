@@ -21,16 +21,16 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
 from cmikg.build import evidence
-from cmikg.config import Settings
 from cmikg.build.context import build_context, to_jsonld
 from cmikg.build.derivation import derived_triples, to_store
+from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
+from cmikg.build.reasoning import Inconsistent, check_consistency
 from cmikg.build.sparql_checks import Judgement, run_checks
 from cmikg.build.timebounds import TimeFormatError
-from cmikg.errors import InputError, ValidationFailed
-from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
-from cmikg.namespaces import BASE, CMI, DATASET, PREFIXES, RDF, VOID, XSD
-from cmikg.build.reasoning import Inconsistent, check_consistency
 from cmikg.build.validation import run_shacl
+from cmikg.config import Settings
+from cmikg.errors import InputError, ValidationFailed
+from cmikg.namespaces import BASE, CMI, DATASET, PREFIXES, RDF, VOID, XSD
 from cmikg.wikidata.checks import build_problems as wikidata_problems
 
 DUMPS = {"cmikg.nt": "nt", "cmikg.ttl": "turtle", "cmikg.jsonld": "json-ld", "cmikg.rdf": "xml"}
@@ -93,8 +93,9 @@ def canonical_graph(graph: Graph) -> Graph:
 
 def canonical_ntriples(graph: Graph) -> str:
     """Sorted N-Triples of an already canonical graph: the dataset's fingerprint."""
-    lines = {line for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-             if line.strip()}
+    lines = {
+        line for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines() if line.strip()
+    }
     return "".join(f"{line}\n" for line in sorted(lines))
 
 
@@ -160,8 +161,7 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def _write_checksums(out: Path) -> None:
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
-             for p in sorted(out.iterdir()) if p.is_file()]
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(out.iterdir()) if p.is_file()]
     (out / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
 
 
@@ -169,14 +169,20 @@ def build_report(settings: Settings, checked: CheckedGraph, digest: str, triples
     graph = checked.graph
     version = graph.value(DATASET, URIRef("http://www.w3.org/2002/07/owl#versionInfo"))
     from cmikg.build.stats import class_counts, coverage_report  # the stats module reuses the checks
+
     return {
         "dataset": str(DATASET),
         "version": str(version) if version else "unversioned",
         "sha256_ntriples": digest,
         "triples": triples,
         "files": checked.sources.files,
-        "checks": {"syntax": "passed", "sparql_checks": "passed", "shacl": "conforms",
-                   "quotes": "all offsets match", "owl_consistency": "HermiT: consistent"},
+        "checks": {
+            "syntax": "passed",
+            "sparql_checks": "passed",
+            "shacl": "conforms",
+            "quotes": "all offsets match",
+            "owl_consistency": "HermiT: consistent",
+        },
         "tensions": checked.tensions.as_report(),
         "classes": class_counts(graph),
         "coverage": coverage_report(graph, settings),

@@ -95,10 +95,13 @@ def load_checks(settings: Settings) -> list[Check]:
     return [read_check(path, settings) for path in sorted((settings.root / CHECKS_FOLDER).glob("*.rq"))]
 
 
-def _text(term: ox.NamedNode | ox.Literal | ox.BlankNode | None) -> str:
+def _text(term: object) -> str:
+    """A term as the messages show it: an IRI in its short form, a literal's text."""
     if term is None:
         return ""
-    return short(URIRef(term.value)) if isinstance(term, ox.NamedNode) else term.value
+    if isinstance(term, ox.NamedNode):
+        return short(URIRef(term.value))
+    return str(getattr(term, "value", term))
 
 
 def fill(template: str, values: dict[str, str]) -> str:
@@ -147,11 +150,11 @@ def run_checks(store: ox.Store, sources: SourceGraph, settings: Settings) -> tup
                 f"with a reason [{CHECKS_FOLDER / finding.check}.rq]"
             )
     found_keys = {(f.check, frozenset((f.this, f.other))) for f in tensions}
-    for (check, pair), line in sorted(dismissed.items(), key=lambda kv: kv[1]):
-        if (check, pair) not in found_keys:
+    for (name, pair), line in sorted(dismissed.items(), key=lambda kv: kv[1]):
+        if (name, pair) not in found_keys:
             claims = " and ".join(sorted(pair))
             problems.append(
-                f"{DISMISSALS_FILE}:{line}: the check {check} no longer finds {claims}; remove the dismissal"
+                f"{DISMISSALS_FILE}:{line}: the check {name} no longer finds {claims}; remove the dismissal"
             )
     return problems, Judgement(len(tensions), linked, dismissed_count)
 

@@ -109,7 +109,8 @@ def coarsest(precisions: list[URIRef]) -> URIRef:
 
 def datetime_span(graph: Graph, node: URIRef) -> Span | None:
     """The Wikidata-style form: a point in time, or a start and/or end, at a precision."""
-    precision = graph.value(node, CMI.timePrecision) or CMI.precisionDay
+    written = graph.value(node, CMI.timePrecision)
+    precision = written if isinstance(written, URIRef) else CMI.precisionDay
     point, start, end = (graph.value(node, p) for p in (CMI.pointInTime, CMI.startTime, CMI.endTime))
     if point is None and start is None and end is None:
         return None
@@ -145,7 +146,7 @@ def linked_span(graph: Graph, claim: URIRef, datable: set[URIRef]) -> Span | Non
     spans = []
     for link in _LINKS:
         for node in graph.objects(claim, link):
-            if node in datable:
+            if isinstance(node, URIRef) and node in datable:
                 span = own_span(graph, node)
                 if span is not None:
                     spans.append(span)
