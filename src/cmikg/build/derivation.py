@@ -42,11 +42,14 @@ def to_store(*graphs: Graph) -> ox.Store:
     return store
 
 
-def from_oxigraph(triples: ox.QueryTriples) -> Graph:
-    """pyoxigraph triples as an rdflib graph (IRIs and literals only; rules make no blank nodes)."""
+def from_oxigraph(triples: ox.QueryTriples, known: Graph) -> Graph:
+    """pyoxigraph triples not already in ``known``, as an rdflib graph (IRIs and literals
+    only: the rules make no blank nodes)."""
     out = new_graph()
     for triple in triples:
-        out.add((URIRef(triple.subject.value), URIRef(triple.predicate.value), _term(triple.object)))
+        found = (URIRef(triple.subject.value), URIRef(triple.predicate.value), _term(triple.object))
+        if found not in known:
+            out.add(found)
     return out
 
 
@@ -62,19 +65,28 @@ def _term(node: ox.NamedNode | ox.Literal | ox.BlankNode) -> URIRef | Literal:
 
 def derived_triples(ontology: Graph, data: Graph, root: Path | None = None) -> Graph:
     """The convenience triples for ``data``, as a separate graph."""
+    return derive(ontology, data, root)[0]
+
+
+def derive(ontology: Graph, data: Graph, root: Path | None = None) -> tuple[Graph, ox.Store]:
+    """The derived triples, and a store holding ontology, data and derived triples together,
+    on which the build's SPARQL checks then run without loading the graph a second time."""
     store = to_store(ontology, data)
     out = new_graph()
     for rule in rule_files(root):
         answer = store.query(rule.read_text(encoding="utf-8"))
         if not isinstance(answer, ox.QueryTriples):
             raise InputError(f"{RULES_FOLDER / rule.name}: a derivation rule must be a CONSTRUCT query")
-        found = from_oxigraph(answer)
-        found -= data
-        for triple in found:
-            out.add(triple)
-        store.bulk_load(found.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    out += time_bound_triples(ontology, data)
-    return out
+        found = from_oxigraph(answer, data)
+        _add_all(out, store, found)
+    _add_all(out, store, time_bound_triples(ontology, data))
+    return out, store
+
+
+def _add_all(out: Graph, store: ox.Store, found: Graph) -> None:
+    for triple in found:
+        out.add(triple)
+    store.bulk_load(found.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES)
 
 
 def time_bound_triples(ontology: Graph, data: Graph) -> Graph:
