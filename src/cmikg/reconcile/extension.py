@@ -74,10 +74,8 @@ def label(iri: str) -> str:
 
 
 def propose(type_id: str | None, limit: int, idx: Index) -> list[dict]:
-    """The properties most entities of the type have, the Wikidata item first when any has one."""
-    ranked = idx.properties_of(type_id)
-    ranked.sort(key=lambda pn: (pn[0].id != WIKIDATA, -pn[1], pn[0].id))
+    """The Wikidata item first (any entity may be linked), then the properties most entities of the type have."""
+    ranked = [idx.properties[WIKIDATA]] + [p for p, _ in idx.properties_of(type_id) if p.id != WIKIDATA]
     return [
-        {"id": p.id, "name": p.name, **({"description": p.definition} if p.definition else {})}
-        for p, _ in ranked[:limit]
+        {"id": p.id, "name": p.name, **({"description": p.definition} if p.definition else {})} for p in ranked[:limit]
     ]

@@ -130,8 +130,8 @@ def _build() -> Index:
         cand.item = cand.item or text(row, "item").removeprefix(WIKIDATA_ITEM)
         cand.description = cand.description or text(row, "description")
     for row in select("facts"):
-        cand = candidates.get(entity_id(text(row, "entity")))
-        if cand is None or "value" not in row and "lower" not in row:
+        owner = candidates.get(entity_id(text(row, "entity")))
+        if owner is None or "value" not in row and "lower" not in row:
             continue
         value = Value(
             row.get("value") or Term("literal", ""),
@@ -139,7 +139,7 @@ def _build() -> Index:
             text(row, "lower"),
             text(row, "upper"),
         )
-        values = cand.facts.setdefault(local_name(text(row, "property")), [])
+        values = owner.facts.setdefault(local_name(text(row, "property")), [])
         if value not in values:
             values.append(value)
     return Index(types, properties, candidates)
