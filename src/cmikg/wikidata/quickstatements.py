@@ -233,6 +233,19 @@ def article_retrieved(root: Path) -> dt.date:
         ) from None
 
 
+def build_batch(graph: Graph, root: Path, out: Path) -> dict:
+    """The build's export: written when the article's retrieval day is known, else the reason it is not.
+
+    The day comes from the repository's history; a copy of the project without it (an
+    unpacked archive) still builds, and its build report says why it has no batch.
+    """
+    try:
+        retrieved = article_retrieved(root)
+    except CmikgError as exc:
+        return {"written": False, "reason": str(exc)}
+    return write_batch(graph, retrieved, out)
+
+
 def write_batch(graph: Graph, retrieved: dt.date, out: Path) -> dict:
     """Write the batch and its detail into ``out`` (the build's staging dist/); return the summary."""
     export = quickstatements(graph, retrieved)
@@ -244,7 +257,7 @@ def write_batch(graph: Graph, retrieved: dt.date, out: Path) -> dict:
         "skipped": export.skipped_claims,
     }
     (out / DETAIL_FILE).write_text(json.dumps(detail, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    return {**export.report(), "retrieved": retrieved.isoformat(), "files": [BATCH_FILE, DETAIL_FILE]}
+    return {"written": True, **export.report(), "retrieved": retrieved.isoformat(), "files": [BATCH_FILE, DETAIL_FILE]}
 
 
 def number(value: Node) -> str:
