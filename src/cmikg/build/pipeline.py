@@ -32,6 +32,7 @@ from cmikg.config import Settings
 from cmikg.errors import InputError, ValidationFailed
 from cmikg.namespaces import BASE, CMI, DATASET, PREFIXES, RDF, VOID, XSD
 from cmikg.wikidata.checks import build_problems as wikidata_problems
+from cmikg.wikidata.quickstatements import build_batch
 
 DUMPS = {"cmikg.nt": "nt", "cmikg.ttl": "turtle", "cmikg.jsonld": "json-ld", "cmikg.rdf": "xml"}
 
@@ -145,6 +146,7 @@ def _write_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> dict
     write_rdfxml(canonical_ntriples(canonical_graph(checked.sources.ontology)), out / "ontology.owl")
     digest = hashlib.sha256(nt.encode("utf-8")).hexdigest()
     report = build_report(settings, checked, digest, len(final))
+    report["quickstatements"] = build_batch(checked.graph, settings.root, out)
     void = void_description(checked.graph, report)
     void.serialize(out / "void.ttl", format="turtle", encoding="utf-8")
     _write_json(out / "build-report.json", report)
