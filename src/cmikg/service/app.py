@@ -25,6 +25,8 @@ BLUEPRINTS = (
     "cmikg.web.linked_data",
     "cmikg.web.pages",
     "cmikg.web.query_files",
+    "cmikg.reconcile.routes",
+    "cmikg.web.editors",
 )
 #: Bodies smaller than this are sent uncompressed: gzip would not save a packet.
 GZIP_MIN_BYTES = 1024
