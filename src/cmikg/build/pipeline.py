@@ -26,6 +26,7 @@ from cmikg.build.derivation import derive
 from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
 from cmikg.build.reasoning import Inconsistent, check_consistency
 from cmikg.build.sparql_checks import Judgement, run_checks
+from cmikg.build.tables import row_counts, write_tables
 from cmikg.build.timebounds import TimeFormatError
 from cmikg.build.validation import run_shacl
 from cmikg.config import Settings
@@ -143,10 +144,13 @@ def _write_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> dict
     _write_json(out / "context.jsonld", context)
     _write_json(out / "cmikg.jsonld", to_jsonld(nt, context))
     shutil.copyfile(settings.ontology_file, out / "ontology.ttl")
+    if (settings.graph_dir / "wikidata" / "snapshot.json").is_file():  # for cmikg.open().wikidata_snapshot()
+        shutil.copyfile(settings.graph_dir / "wikidata" / "snapshot.json", out / "wikidata-snapshot.json")
     write_rdfxml(canonical_ntriples(canonical_graph(checked.sources.ontology)), out / "ontology.owl")
     digest = hashlib.sha256(nt.encode("utf-8")).hexdigest()
     report = build_report(settings, checked, digest, len(final))
     report["quickstatements"] = build_batch(checked.graph, settings.root, out)
+    report["tables"] = row_counts(write_tables(settings, nt, report["version"], digest, out))
     void = void_description(checked.graph, report)
     void.serialize(out / "void.ttl", format="turtle", encoding="utf-8")
     _write_json(out / "build-report.json", report)

@@ -24,6 +24,7 @@ BLUEPRINTS = (
     "cmikg.service.metrics",
     "cmikg.web.linked_data",
     "cmikg.web.pages",
+    "cmikg.web.query_files",
     "cmikg.reconcile.routes",
     "cmikg.web.editors",
 )
