@@ -18,9 +18,9 @@ from cmikg.engines.backend import (
     ServiceFailed,
 )
 from cmikg.guard.allowlist import check_services
+from cmikg.guard.federation import values_block
 from cmikg.guard.lexer import MAX_TOKENS
 from cmikg.guard.reading import read_query as analyse
-from cmikg.guard.federation import values_block
 from cmikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
 from cmikg.sparql.forms import decode_pairs
 from tests.conftest import ROOT

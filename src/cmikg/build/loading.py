@@ -19,7 +19,6 @@ from cmikg.config import Settings
 from cmikg.errors import InputError
 from cmikg.namespaces import CMI, ID, PREFIXES, RDF
 
-
 # Keep literals as curators wrote them: rdflib would otherwise rewrite Wikidata-style
 # "2007-01-01T00:00:00Z" as "...+00:00", which is the same instant but not the same text.
 rdflib.NORMALIZE_LITERALS = False
