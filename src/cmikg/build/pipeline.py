@@ -27,6 +27,8 @@ from cmikg.build.derivation import derived_triples
 from cmikg.errors import ValidationFailed
 from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
 from cmikg.namespaces import BASE, CMI, DATASET, ID, PREFIXES, RDF, VOID, XSD
+from cmikg.build.search_index import INDEX_FILE as SEARCH_INDEX
+from cmikg.build.search_index import write_search_index
 from cmikg.build.reasoning import Inconsistent, check_consistency, declared_terms
 from cmikg.build.validation import run_shacl, short
 from cmikg.wikidata.checks import build_problems as wikidata_problems
@@ -158,6 +160,7 @@ def _write_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> dict
     report = build_report(settings, checked, digest, len(final))
     void = void_description(checked.graph, report)
     void.serialize(out / "void.ttl", format="turtle", encoding="utf-8")
+    write_search_index(final, out / SEARCH_INDEX)
     _write_json(out / "build-report.json", report)
     _write_checksums(out)
     return report
