@@ -12,7 +12,7 @@ from decimal import Decimal
 from cmikg.namespaces import CMI, PROV, RDF, RDFS
 from cmikg.web.content.page_queries import Row, Term
 from cmikg.web.content.vocabulary import Vocabulary, local_name
-from cmikg.web.formatting import number, when
+from cmikg.web.formatting import number, period
 from cmikg.web.links import entity_path
 
 
@@ -211,16 +211,13 @@ class Claim:
 
     @property
     def time(self) -> str:
-        """The claim's time to its precision: "2007", "1966 – 1974", "from 1963"."""
-        if self.point_in_time:
-            return when(self.point_in_time, self.precision)
-        if self.start and self.end:
-            return f"{when(self.start, self.precision)} – {when(self.end, self.precision)}"
-        if self.start:
-            return f"from {when(self.start, self.precision)}"
-        if self.end:
-            return f"until {when(self.end, self.precision)}"
-        return ""
+        """The claim's time as a historian writes it: "2007", "between 1966 and 1974", "by 2017"."""
+        return period(self.point_in_time, self.start, self.end, self.precision, self.edtf)
+
+    @property
+    def machine_time(self) -> str:
+        """The same time as the graph holds it, for a tooltip: EDTF, else the xsd:dateTime values."""
+        return self.edtf or "/".join(t for t in (self.point_in_time or self.start, self.end) if t)
 
     @property
     def sources(self) -> list[Value]:
