@@ -26,6 +26,15 @@ def number(value: Decimal | int | float | None) -> str:
     return f"{value.normalize():,f}"
 
 
+def figure_text(hedge: str, value: float | None, low: float | None, high: float | None, kind: str) -> str:
+    """A figure with its hedge as the source words it: "more than 30,000", "7,000–8,000"."""
+    if low is not None and high is not None:
+        return f"{number(Decimal(str(low)))}–{number(Decimal(str(high)))}"
+    if value is None:
+        return ""
+    return f"{hedge + ' ' if kind != 'exact' else ''}{number(Decimal(str(value)))}"
+
+
 def date_parts(iso: str) -> tuple[int, int, int] | None:
     found = _DATE.match(iso or "")
     if not found:
