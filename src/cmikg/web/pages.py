@@ -56,7 +56,8 @@ _CURIE = re.compile(
 
 @bp.app_template_filter()
 def linked_note(note: str) -> Markup:
-    """A curator's note with every entity it names as a link labelled with the entity's name."""
+    """A note or description with every entity or term it names (``org:psuv``, ``cmi:respondsTo``)
+    as a link labelled with that thing's name."""
 
     def link(found: re.Match) -> str:
         iri = PREFIXES[found.group(1)] + found.group(2)
@@ -280,7 +281,7 @@ CHARTS = ("personnel", "hosts", "disasters")
 
 
 #: Width of the charts drawn for phones: at 390 px their 12-unit text stays above 11 px.
-NARROW = 340
+NARROW = 320
 
 
 def _chart_context(by: str, narrow: bool = True) -> dict:
