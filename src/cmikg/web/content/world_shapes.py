@@ -4,8 +4,8 @@ The map is drawn on the server, so the browser needs no map library and no tile 
 ``world-atlas`` (npm, ISC licence; its data is Natural Earth's, in the public domain) ships
 TopoJSON; set-up (``quickstart.sh``) installs it and this module converts it once into
 ``static/world/countries.json``: one SVG path per ISO 3166-1 alpha-3 code, already
-projected (Natural Earth I projection) into a 960 × 500 box and rounded to a tenth of a
-unit. The 1:110m outlines are used; a country too small to appear at that scale (Andorra,
+projected (Natural Earth I projection) into a 960 × 500 box and rounded to whole units (a
+pixel at most on a laptop screen). The 1:110m outlines are used; a country too small to appear at that scale (Andorra,
 Kiribati, Nauru, Tuvalu…) is placed from its 1:10m outline and flagged ``small``: the map
 marks it with a dot a reader can click, as its outline would be under a pixel.
 
@@ -95,7 +95,7 @@ def svg_ring(points: list[Point]) -> str:
     rounded: list[tuple[float, float]] = []
     for lon, lat in points:
         x, y = natural_earth(lon, lat)
-        here = (round(x, 1), round(y, 1))
+        here = (round(x), round(y))
         if not rounded or rounded[-1] != here:
             rounded.append(here)
     return "M" + "L".join(f"{x:g},{y:g}" for x, y in rounded) + "Z" if len(rounded) >= 3 else ""
