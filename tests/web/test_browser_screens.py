@@ -15,6 +15,8 @@ from pathlib import Path
 import pytest
 from rdflib import Graph
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.ui import WebDriverWait
 
 from cmikg.namespaces import PREFIXES, RDF
 from tests.web import oracle
@@ -151,3 +153,42 @@ def test_a_browser_on_the_endpoint_lands_on_the_query_page(site, browser):
     browser.get(site.base + "/sparql")
     assert browser.current_url.endswith("/query")
     assert browser.find_element(By.CSS_SELECTOR, "textarea")
+
+
+def test_the_editor_completes_terms_sorts_charts_and_shares(site, browser, artifacts: Path):
+    browser.set_window_size(1280, 900)
+    browser.get(site.base + "/query")
+    area = browser.find_element(By.ID, "query-text")
+    area.clear()
+    area.send_keys("SELECT * WHERE { ?m cmi:hostCoun")
+    option = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.CSS_SELECTOR, "#completions li"))
+    assert option.text.startswith("cmi:hostCountry")
+    area.send_keys(Keys.ENTER)
+    text = area.get_attribute("value")
+    assert text.startswith("PREFIX cmi: <https://w3id.org/cmikg/ontology#>\n")
+    assert "?m cmi:hostCountry" in text
+    browser.get(site.base + "/query?example=personnel-abroad-over-time")
+    table = WebDriverWait(browser, 30).until(lambda b: b.find_element(By.ID, "results-table"))
+    numeric = [
+        i
+        for i, c in enumerate(table.find_elements(By.CSS_SELECTOR, "tbody tr:first-child td"))
+        if "num" in (c.get_attribute("class") or "")
+    ]
+    assert numeric, "the example has a numeric column"
+    header = table.find_elements(By.CSS_SELECTOR, "thead th")[numeric[0]]
+    header.find_element(By.TAG_NAME, "button").click()
+    values = [
+        float(r.find_elements(By.TAG_NAME, "td")[numeric[0]].text)
+        for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    ]
+    assert values == sorted(values) and header.get_attribute("aria-sort") == "ascending"
+    header.find_element(By.TAG_NAME, "button").click()
+    values = [
+        float(r.find_elements(By.TAG_NAME, "td")[numeric[0]].text)
+        for r in table.find_elements(By.CSS_SELECTOR, "tbody tr")
+    ]
+    assert values == sorted(values, reverse=True)
+    bars = browser.find_elements(By.CSS_SELECTOR, "#results-chart svg rect")
+    assert len(bars) == min(len(values), 40)
+    assert browser.find_element(By.ID, "share").text == "Copy share link"
+    browser.save_screenshot(str(artifacts / "pages" / "query-tools-laptop.png"))

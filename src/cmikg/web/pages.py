@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
 from cmikg.engines.backend import QueryError
@@ -235,6 +235,25 @@ def query() -> Response:
         endpoint=_endpoint_url(),
     )
     return Response(body, status=status, mimetype="text/html")
+
+
+@bp.get("/query/terms.json")
+def query_terms() -> Response:
+    """What the editor completes: the prefixes, and every ontology term and entity as a prefixed name with its label."""
+    names = {short(iri): label for iri, label in _labelled_terms() if short(iri) != iri}
+    body = {
+        "prefixes": PREFIXES,
+        "terms": [{"name": name, "label": label} for name, label in sorted(names.items())],
+    }
+    response = current_app.json.response(body)
+    response.headers["Cache-Control"] = "max-age=3600"
+    return response
+
+
+def _labelled_terms() -> list[tuple[str, str]]:
+    vocab = vocabulary()
+    terms = [(iri, vocab.label(iri)) for iri in vocab.labels]
+    return terms + [(iri, entry.label) for iri, entry in label_search.index().items()]
 
 
 def _endpoint_url() -> str:
