@@ -68,7 +68,7 @@ def rows(graph: Graph) -> list[tuple]:
         label = english_label(graph, entity)
         for prop, kind in ((RDFS.label, "label"), (SKOS.altLabel, "label"), (RDFS.comment, "description")):
             for text in graph.objects(entity, prop):
-                found.add((str(text), str(entity), facet, label, kind, WEIGHTS[kind], fold(text), "", None, None))
+                found.add((str(text), str(entity), facet, label, kind, WEIGHTS[kind], fold(str(text)), "", None, None))
         for ref in graph.objects(entity, PROV.wasDerivedFrom):
             for quote in graph.objects(ref, CMI.quote):
                 source = graph.value(ref, CMI.reportedIn) or graph.value(ref, CMI.statedIn)
@@ -83,8 +83,8 @@ def rows(graph: Graph) -> list[tuple]:
                         WEIGHTS["quote"],
                         "",
                         str(source or ""),
-                        int(start) if start is not None else None,
-                        int(end) if end is not None else None,
+                        int(str(start)) if start is not None else None,
+                        int(str(end)) if end is not None else None,
                     )
                 )
     return sorted(found, key=lambda r: (r[1], r[4], r[0], r[8] or 0))

@@ -223,9 +223,10 @@ def evaluate(store: ox.Store, job: tuple, describe: str = "") -> tuple[str, obje
             return "ok", result.serialize(format=_results_format(media_type, "an ASK"))
         if isinstance(result, ox.QuerySolutions):
             return "ok", _solutions(result, _results_format(media_type, "a SELECT"), max_rows)
+        triples: Iterable = result
         if describe and read_query(query).form == "DESCRIBE":
-            result = _documents(store, list(islice(result, max_rows + 1)), describe, options)
-        return "ok", _triples(result, _rdf_format(media_type), max_rows)
+            triples = _documents(store, list(islice(result, max_rows + 1)), describe, options)
+        return "ok", _triples(triples, _rdf_format(media_type), max_rows)
     except SyntaxError as exc:
         return "syntax", str(exc)
     except _TooMany:
@@ -247,8 +248,10 @@ def _documents(store: ox.Store, described: list, template: str, options: dict) -
     """
     found = dict.fromkeys(described)
     for resource in sorted({str(t.subject) for t in described if isinstance(t.subject, ox.NamedNode)}):
-        document = _THIS.sub(lambda _, iri=resource: iri, template)
-        found.update(dict.fromkeys(store.query(document, **options)))
+        document = _THIS.sub(resource.replace("\\", "\\\\"), template)
+        answer = store.query(document, **options)
+        if isinstance(answer, ox.QueryTriples):
+            found.update(dict.fromkeys(answer))
     return list(found)
 
 
@@ -306,7 +309,7 @@ def _count_rows(body: bytes, fmt: ox.QueryResultsFormat) -> int:
     return sum(1 for _ in ox.parse_query_results(body, format=fmt))
 
 
-def _triples(result: ox.QueryTriples, fmt: ox.RdfFormat, max_rows: int) -> bytes:
+def _triples(result: Iterable, fmt: ox.RdfFormat, max_rows: int) -> bytes:
     """Triples are collected first (stopping past the cap), then serialised."""
     triples = list(islice(result, max_rows + 1))
     if len(triples) > max_rows:

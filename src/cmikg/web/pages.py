@@ -305,7 +305,7 @@ NARROW = 320
 
 def _chart_context(by: str, narrow: bool = True) -> dict:
     personnel, personnel_rows = chart_data.personnel_chart()
-    context = {
+    context: dict[str, object] = {
         "personnel": personnel,
         "personnel_rows": personnel_rows,
         "hosts": chart_data.hosts_chart(by),

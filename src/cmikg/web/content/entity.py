@@ -119,8 +119,9 @@ def _facts(node: Node, vocab) -> list[tuple[str, list[Value]]]:
 
 def _time_fact(node: Node, vocab) -> Value | None:
     precision = node.first(CMI.timePrecision)
-    parts = [node.text(CMI.pointInTime), node.text(CMI.startTime), node.text(CMI.endTime)]
-    phrase = period(*parts, vocab.precision(precision.iri if precision else None), node.text(CMI.edtf))
+    point, start, end = node.text(CMI.pointInTime), node.text(CMI.startTime), node.text(CMI.endTime)
+    parts = [point, start, end]
+    phrase = period(point, start, end, vocab.precision(precision.iri if precision else None), node.text(CMI.edtf))
     if not phrase:
         return None
     machine = node.text(CMI.edtf) or "/".join(t for t in parts if t)

@@ -129,7 +129,7 @@ def _figures() -> list[Figure]:
                     vocab.label(hedge) if hedge else "", _number(r, "quantity"), low, high, HEDGES.get(hedge, "exact")
                 ),
                 parts[0] if parts else None,
-                when(date, vocab.precision(text(r, "precision", None))) if date else "",
+                when(date, vocab.precision(text(r, "precision") or None)) if date else "",
                 r["source"].value,
                 text(r, "sourceLabel", r["source"].value),
             )
