@@ -16,7 +16,7 @@ from cmikg.web.content import page_queries, world_map
 from cmikg.web.content.nodes import HEDGES, Claim
 from cmikg.web.content.page_queries import text
 from cmikg.web.content.vocabulary import vocabulary
-from cmikg.web.formatting import decimal_year, figure_text, number, when
+from cmikg.web.formatting import decimal_year, figure_text, number, period, when
 from cmikg.web.links import href
 
 #: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), darkest first.
@@ -275,11 +275,9 @@ def personnel_chart(width: int = 760) -> tuple[SeriesChart | None, list[Personne
 
 
 def _time_text(row: page_queries.Row, precision: int) -> str:
-    if "pointInTime" in row:
-        return when(row["pointInTime"].value, precision)
-    start, end = when(text(row, "startTime"), precision), when(text(row, "endTime"), precision)
-    wording = f" ({text(row, 'timeText')})" if "timeText" in row else ""
-    return (f"{start} – {end}" if start and end else f"from {start}" if start else f"until {end}") + wording
+    """ "2015", "between 1966 and 1974 (“Between 1966 and 1974”)": the time and the source's words."""
+    time = period(text(row, "pointInTime"), text(row, "startTime"), text(row, "endTime"), precision)
+    return time + (f" (“{text(row, 'timeText')}”)" if "timeText" in row and "pointInTime" not in row else "")
 
 
 @dataclass
