@@ -26,8 +26,7 @@ def texts_by_entity(graph: Graph) -> dict[URIRef, dict[str, list[str]]]:
     """Every searchable text of every entity, by kind (label, description, quote)."""
     found: dict[URIRef, dict[str, list[str]]] = {}
     for entity in {s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith(oracle.ENTITY_SPACE)}:
-        kind = str(entity)[len(oracle.ENTITY_SPACE) :].split("/", 1)[0]
-        if "/" not in str(entity)[len(oracle.ENTITY_SPACE) :] or kind == "reference":
+        if str(entity)[len(oracle.ENTITY_SPACE) :].split("/", 1)[0] == "reference":
             continue
         texts = {
             "label": [str(o) for p in (RDFS.label, SKOS.altLabel) for o in graph.objects(entity, p)],

@@ -47,9 +47,9 @@ def fold(text: str) -> str:
 
 
 def facet_of(iri: str) -> str:
-    """The kind of entity, from its identifier's type folder (``id/country/cub`` → country)."""
-    rest = iri[len(str(ID)) :]
-    return rest.split("/", 1)[0] if "/" in rest else "other"
+    """The kind of entity, from its identifier's type folder (``id/country/cub`` → country;
+    ``id/dataset`` → dataset)."""
+    return iri[len(str(ID)) :].split("/", 1)[0]
 
 
 def english_label(graph: Graph, node: URIRef) -> str:
@@ -63,7 +63,7 @@ def rows(graph: Graph) -> list[tuple]:
     found: set[tuple] = set()
     for entity in {s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith(str(ID))}:
         facet = facet_of(str(entity))
-        if facet in ("reference", "other"):
+        if facet == "reference":
             continue
         label = english_label(graph, entity)
         for prop, kind in ((RDFS.label, "label"), (SKOS.altLabel, "label"), (RDFS.comment, "description")):

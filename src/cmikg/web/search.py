@@ -28,7 +28,7 @@ from cmikg.web.content import page_queries
 #: Results on one page of /search.
 PAGE_SIZE = 20
 #: The facets a search can be narrowed to, from the identifiers' type folders, in display order.
-FACETS = ("country", "place", "program", "mission", "event", "org", "person", "claim", "source")
+FACETS = ("country", "place", "program", "mission", "event", "org", "person", "claim", "source", "dataset")
 _WORD = re.compile(r"\w+")
 _OPEN, _CLOSE = "\x02", "\x03"
 

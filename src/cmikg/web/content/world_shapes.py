@@ -111,17 +111,17 @@ def path_of(polygons: list[list[list[int]]], arcs: list[list[Point]]) -> str:
     return "".join(parts)
 
 
-def centre(d: str) -> Point:
-    """The middle of the path's largest ring's bounding box: where a small country's dot goes."""
-    rings = [r for r in d.split("Z") if r]
-    largest = max(rings, key=len)
-    coords = [tuple(map(float, pair.split(","))) for pair in largest.lstrip("M").split("L")]
-    xs, ys = [c[0] for c in coords], [c[1] for c in coords]
+def centre(polygons: list[list[list[int]]], arcs: list[list[Point]]) -> Point:
+    """The projected middle of the ring with most points: where a small country's dot goes."""
+    rings = [ring(indices, arcs) for polygon in polygons for indices in polygon]
+    projected = [natural_earth(lon, lat) for lon, lat in max(rings, key=len)]
+    xs, ys = [x for x, _ in projected], [y for _, y in projected]
     return round((min(xs) + max(xs)) / 2, 1), round((min(ys) + max(ys)) / 2, 1)
 
 
 def shapes(topology: dict, numeric_to_alpha3: dict[str, str]) -> dict[str, dict]:
-    """alpha-3 → {"name", "d"} for every country of a world-atlas ``countries`` topology."""
+    """alpha-3 → {"name", "d", "centre"} for every country of a world-atlas ``countries`` topology
+    (``d`` is empty for a country smaller than the rounding)."""
     arcs = decode_arcs(topology)
     found: dict[str, dict] = {}
     for geometry in topology["objects"]["countries"]["geometries"]:
@@ -129,10 +129,9 @@ def shapes(topology: dict, numeric_to_alpha3: dict[str, str]) -> dict[str, dict]
         if code in (None, *LEFT_OUT) or geometry.get("type") not in ("Polygon", "MultiPolygon"):
             continue
         polygons = geometry["arcs"] if geometry["type"] == "MultiPolygon" else [geometry["arcs"]]
-        d = path_of(polygons, arcs)
-        if d:
-            entry = found.setdefault(code, {"name": geometry["properties"]["name"], "d": ""})
-            entry["d"] += d
+        entry = found.setdefault(code, {"name": geometry["properties"]["name"], "d": "", "centre": None})
+        entry["d"] += path_of(polygons, arcs)
+        entry["centre"] = entry["centre"] or list(centre(polygons, arcs))
     return found
 
 
@@ -142,10 +141,10 @@ def convert(atlas: Path, iso_codes: Path = ISO_CODES) -> dict:
     numeric = {row["numeric"]: row["alpha_3"] for row in table if "numeric" in row}
     coarse = shapes(json.loads((atlas / "countries-110m.json").read_text(encoding="utf-8")), numeric)
     fine = shapes(json.loads((atlas / "countries-10m.json").read_text(encoding="utf-8")), numeric)
-    countries = dict(coarse)
+    countries = {code: {"name": e["name"], "d": e["d"]} for code, e in coarse.items() if e["d"]}
     for code, entry in fine.items():
         if code not in countries:
-            countries[code] = {"name": entry["name"], "small": True, "centre": list(centre(entry["d"]))}
+            countries[code] = {"name": entry["name"], "small": True, "centre": entry["centre"]}
     version = json.loads((atlas / "package.json").read_text(encoding="utf-8")).get("version", "")
     return {
         "source": f"world-atlas {version} (Natural Earth 1:110m and 1:10m admin 0 countries)",
