@@ -21,17 +21,20 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
 from cmikg.build import evidence
-from cmikg.config import Settings
 from cmikg.build.context import build_context, to_jsonld
-from cmikg.build.derivation import derived_triples
-from cmikg.errors import ValidationFailed
+from cmikg.build.derivation import derive
 from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
-from cmikg.namespaces import BASE, CMI, DATASET, ID, PREFIXES, RDF, VOID, XSD
+from cmikg.build.reasoning import Inconsistent, check_consistency
 from cmikg.build.search_index import INDEX_FILE as SEARCH_INDEX
 from cmikg.build.search_index import write_search_index
-from cmikg.build.reasoning import Inconsistent, check_consistency, declared_terms
-from cmikg.build.validation import run_shacl, short
+from cmikg.build.sparql_checks import Judgement, run_checks
+from cmikg.build.timebounds import TimeFormatError
+from cmikg.build.validation import run_shacl
+from cmikg.config import Settings
+from cmikg.errors import InputError, ValidationFailed
+from cmikg.namespaces import BASE, CMI, DATASET, PREFIXES, RDF, VOID, XSD
 from cmikg.wikidata.checks import build_problems as wikidata_problems
+from cmikg.wikidata.quickstatements import build_batch
 
 DUMPS = {"cmikg.nt": "nt", "cmikg.ttl": "turtle", "cmikg.jsonld": "json-ld", "cmikg.rdf": "xml"}
 
@@ -43,6 +46,7 @@ class CheckedGraph:
     sources: SourceGraph
     graph: Graph
     timings: dict[str, float] = field(default_factory=dict)
+    tensions: Judgement = field(default_factory=lambda: Judgement(0, 0, 0))
 
 
 def check(settings: Settings, reason: bool = True) -> CheckedGraph:
@@ -52,10 +56,18 @@ def check(settings: Settings, reason: bool = True) -> CheckedGraph:
     sources = load_sources(settings)
     shapes = load_shapes(settings)
     full = sources.union()
-    full += derived_triples(sources.ontology, sources.data)
     timings["parse"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    try:
+        derived, store = derive(sources.ontology, sources.data, settings.root)
+    except TimeFormatError as exc:
+        raise InputError(f"{sources.where(exc.node)}: {exc}") from exc
+    full += derived
+    timings["derivation"] = time.perf_counter() - clock
 
-    problems = undeclared_terms(sources) + dangling_links(sources, full)
+    clock = time.perf_counter()
+    problems, tensions = run_checks(store, sources, settings)
+    timings["sparql_checks"] = time.perf_counter() - clock
     clock = time.perf_counter()
     problems += [str(v) for v in run_shacl(sources, shapes, full)]
     timings["shacl"] = time.perf_counter() - clock
@@ -70,30 +82,7 @@ def check(settings: Settings, reason: bool = True) -> CheckedGraph:
         except Inconsistent as exc:
             raise ValidationFailed(str(exc), exc.explanations) from exc
         timings["hermit"] = time.perf_counter() - clock
-    return CheckedGraph(sources, full, timings)
-
-
-def undeclared_terms(sources: SourceGraph) -> list[str]:
-    """Classes and properties in the project namespace that the ontology does not declare."""
-    classes, properties = declared_terms(sources.ontology)
-    problems = []
-    for s, p, o in sources.data:
-        if str(p).startswith(str(CMI)) and p not in properties:
-            problems.append(f"{sources.where(s)}: {short(s)} uses {short(p)}, which the ontology does not declare")
-        if p == RDF.type and str(o).startswith(str(CMI)) and o not in classes:
-            problems.append(f"{sources.where(s)}: {short(s)} is typed {short(o)}, which the ontology does not declare")
-    return sorted(set(problems))
-
-
-def dangling_links(sources: SourceGraph, full: Graph) -> list[str]:
-    """Links to project IRIs that nothing describes (usually a typo in a slug)."""
-    typed = set(full.subjects(RDF.type, None))
-    problems = []
-    for s, p, o in sources.data:
-        if isinstance(o, URIRef) and str(o).startswith(str(ID)) and o not in typed and o != DATASET:
-            problems.append(f"{sources.where(s)}: {short(s)} {short(p)} {short(o)}: "
-                            f"{short(o)} is not defined anywhere (no rdf:type)")
-    return sorted(set(problems))
+    return CheckedGraph(sources, full, timings, tensions)
 
 
 def canonical_graph(graph: Graph) -> Graph:
@@ -110,8 +99,9 @@ def canonical_graph(graph: Graph) -> Graph:
 
 def canonical_ntriples(graph: Graph) -> str:
     """Sorted N-Triples of an already canonical graph: the dataset's fingerprint."""
-    lines = {line for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-             if line.strip()}
+    lines = {
+        line for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines() if line.strip()
+    }
     return "".join(f"{line}\n" for line in sorted(lines))
 
 
@@ -158,6 +148,7 @@ def _write_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> dict
     write_rdfxml(canonical_ntriples(canonical_graph(checked.sources.ontology)), out / "ontology.owl")
     digest = hashlib.sha256(nt.encode("utf-8")).hexdigest()
     report = build_report(settings, checked, digest, len(final))
+    report["quickstatements"] = build_batch(checked.graph, settings.root, out)
     void = void_description(checked.graph, report)
     void.serialize(out / "void.ttl", format="turtle", encoding="utf-8")
     write_search_index(final, out / SEARCH_INDEX)
@@ -178,8 +169,7 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def _write_checksums(out: Path) -> None:
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
-             for p in sorted(out.iterdir()) if p.is_file()]
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(out.iterdir()) if p.is_file()]
     (out / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
 
 
@@ -187,14 +177,21 @@ def build_report(settings: Settings, checked: CheckedGraph, digest: str, triples
     graph = checked.graph
     version = graph.value(DATASET, URIRef("http://www.w3.org/2002/07/owl#versionInfo"))
     from cmikg.build.stats import class_counts, coverage_report  # the stats module reuses the checks
+
     return {
         "dataset": str(DATASET),
         "version": str(version) if version else "unversioned",
         "sha256_ntriples": digest,
         "triples": triples,
         "files": checked.sources.files,
-        "checks": {"syntax": "passed", "shacl": "conforms", "quotes": "all offsets match",
-                   "owl_consistency": "HermiT: consistent"},
+        "checks": {
+            "syntax": "passed",
+            "sparql_checks": "passed",
+            "shacl": "conforms",
+            "quotes": "all offsets match",
+            "owl_consistency": "HermiT: consistent",
+        },
+        "tensions": checked.tensions.as_report(),
         "classes": class_counts(graph),
         "coverage": coverage_report(graph, settings),
     }

@@ -24,6 +24,8 @@ BLUEPRINTS = (
     "cmikg.service.metrics",
     "cmikg.web.linked_data",
     "cmikg.web.pages",
+    "cmikg.reconcile.routes",
+    "cmikg.web.editors",
 )
 #: Bodies smaller than this are sent uncompressed: gzip would not save a packet.
 GZIP_MIN_BYTES = 1024
