@@ -281,3 +281,16 @@ def test_the_home_page_counts_what_the_graph_holds(site, graph):
         assert f"/doc/{oracle.path_of(program)}" in page
     for country in oracle.host_countries(graph):
         assert f"/doc/{oracle.path_of(country)}" in page
+
+
+def test_undated_claims_say_so_and_derived_shortcuts_stay_off_the_cards(site, graph):
+    undated = sorted(graph.subjects(CMI.undated, Literal(True)))
+    assert undated, "the build marks the claims the article leaves undated"
+    page = site.get(f"/doc/{oracle.path_of(undated[0])}").text
+    assert "not given by the source" in page
+    dated = sorted(c for c in oracle.claims(graph) if graph.value(c, CMI.earliest) is not None)
+    assert dated, "the build derives time bounds"
+    card = site.get(f"/doc/{oracle.path_of(dated[0])}").text
+    for shortcut in (CMI.earliest, CMI.latest, CMI.involves, CMI.attributedTo):
+        assert (shortcut, CMI.derivedShortcut, Literal(True)) in graph
+        assert f"<dt>{graph.value(shortcut, RDFS.label)}</dt>" not in card, shortcut

@@ -109,7 +109,7 @@ def _facts(node: Node, vocab) -> list[tuple[str, list[Value]]]:
     facts = [
         (vocab.label(p), sorted((_readable(v, node, p, vocab) for v in values), key=_value_order))
         for p, values in node.props.items()
-        if p not in HEADER and p not in TIME_PARTS and p != str(CMI.boundsPrecision)
+        if p not in HEADER and p not in TIME_PARTS and p not in vocab.shortcuts
     ]
     time = _time_fact(node, vocab)
     if time is not None:

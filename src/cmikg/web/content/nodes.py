@@ -128,6 +128,7 @@ SHOWN_APART = {
         CMI.edtf,
         CMI.timeText,
         CMI.note,
+        CMI.undated,
         PROV.wasDerivedFrom,
         CMI.contradicts,
         CMI.disputes,
@@ -172,6 +173,7 @@ class Claim:
     precision: int
     edtf: str
     time_text: str
+    undated: bool
     note: str
     qualifiers: list[tuple[str, Value]]
     references: list[Reference]
@@ -232,7 +234,10 @@ def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
     predicate, precision = node.first(CMI.predicate), node.first(CMI.timePrecision)
     iris = lambda prop: sorted(v.iri for v in node.values(prop))  # noqa: E731
     qualifiers = [
-        (vocab.label(prop), value) for prop, values in node.props.items() if prop not in SHOWN_APART for value in values
+        (vocab.label(prop), value)
+        for prop, values in node.props.items()
+        if prop not in SHOWN_APART and prop not in vocab.shortcuts
+        for value in values
     ]
     return Claim(
         iri=node.iri,
@@ -254,6 +259,7 @@ def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
         precision=vocab.precision(precision.iri if precision else None),
         edtf=node.text(CMI.edtf),
         time_text=node.text(CMI.timeText),
+        undated=node.text(CMI.undated) == "true",
         note=node.text(CMI.note),
         qualifiers=sorted(qualifiers, key=lambda q: (q[0], q[1].text, q[1].term.value)),
         references=references_of(node, nodes),
