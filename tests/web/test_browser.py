@@ -117,11 +117,11 @@ def test_the_charts_render_as_svg(site, graph: Graph, browser, shots):
     browser.set_window_size(1280, 1000)
     browser.get(site.base + "/charts")
     for chart in ("chart-personnel", "chart-hosts", "chart-disasters"):
-        svg = browser.find_element(By.CSS_SELECTOR, f"#{chart} svg")
+        svg = browser.find_element(By.CSS_SELECTOR, f"#{chart} .wide-only svg")
         size = svg.size
         assert size["width"] > 300 and size["height"] > 150, (chart, size)
         assert svg.find_elements(By.CSS_SELECTOR, "a"), f"{chart} has no marks"
-    marks = browser.find_elements(By.CSS_SELECTOR, "#chart-personnel svg a.point")
+    marks = browser.find_elements(By.CSS_SELECTOR, "#chart-personnel .wide-only svg a.point")
     assert len(marks) == oracle.personnel_marks(graph)
     snap(browser, shots, "06-charts")
 

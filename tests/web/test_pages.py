@@ -49,7 +49,7 @@ def test_search_ignores_accents_and_case_in_english_and_spanish(site, graph):
 
 def test_search_for_nothing_says_so(site):
     page = site.get("/search?q=" + quote("zzqx no such name"))
-    assert page.status_code == 200 and "Nothing is labelled" in page.text
+    assert page.status_code == 200 and "Nothing matches" in page.text
 
 
 def test_an_entity_page_shows_every_claim_about_it_with_its_sources(site, graph):
@@ -204,14 +204,35 @@ def test_the_personnel_chart_has_a_mark_per_figure_and_source(site, graph):
 
 
 def test_the_host_chart_ranks_every_host_country(site, graph):
-    bars = svg(site, "hosts").findall(f".//{SVG}a[@class='bar']")
+    bars = svg(site, "hosts", by="missions").findall(f".//{SVG}a[@class='bar']")
     hosts = oracle.host_countries(graph)
     assert len(bars) == len(hosts) > 0
     labels = [b.find(f"{SVG}text").text for b in bars]
     assert sorted(labels) == sorted(oracle.label(graph, h) for h in hosts)
     values = [float(b.findall(f"{SVG}rect")[0].get("width")) for b in bars]
     assert values == sorted(values, reverse=True)
-    assert svg(site, "hosts", by="personnel").findall(f".//{SVG}a[@class='bar']")
+
+
+def test_the_host_chart_ranks_by_the_largest_figure_and_names_its_source(site, graph):
+    figures: dict = {}
+    for claim in graph.subjects(CMI.predicate, CMI.personnelCount):
+        value = graph.value(claim, CMI.quantity) or graph.value(claim, CMI.upperBound)
+        if value is None or not oracle.stated_in(graph, claim):
+            continue
+        places = {graph.value(claim, CMI.place)} - {None}
+        for prop in (CMI.subject, CMI.mission, CMI.program):
+            places |= (
+                set(graph.objects(graph.value(claim, prop), CMI.hostCountry)) if graph.value(claim, prop) else set()
+            )
+        for country in places - oracle.senders(graph):
+            if (country, RDF.type, CMI.Country) in graph:
+                figures[country] = max(figures.get(country, 0), float(value))
+    bars = svg(site, "hosts").findall(f".//{SVG}a[@class='bar']")
+    assert len(bars) == len(figures) > 0
+    last_number = lambda text: float(re.findall(r"\d[\d,]*", text)[-1].replace(",", ""))  # noqa: E731 - "7,000–8,000"
+    shown = {b.find(f"{SVG}text").text: last_number(b.findall(f"{SVG}text")[1].text) for b in bars}
+    assert shown == {oracle.label(graph, c): v for c, v in figures.items()}
+    assert all("according to" in b.find(f"{SVG}title").text for b in bars)
 
 
 def test_the_disaster_timeline_shows_every_answered_event(site, graph):
@@ -260,3 +281,16 @@ def test_the_home_page_counts_what_the_graph_holds(site, graph):
         assert f"/doc/{oracle.path_of(program)}" in page
     for country in oracle.host_countries(graph):
         assert f"/doc/{oracle.path_of(country)}" in page
+
+
+def test_undated_claims_say_so_and_derived_shortcuts_stay_off_the_cards(site, graph):
+    undated = sorted(graph.subjects(CMI.undated, Literal(True)))
+    assert undated, "the build marks the claims the article leaves undated"
+    page = site.get(f"/doc/{oracle.path_of(undated[0])}").text
+    assert "not given by the source" in page
+    dated = sorted(c for c in oracle.claims(graph) if graph.value(c, CMI.earliest) is not None)
+    assert dated, "the build derives time bounds"
+    card = site.get(f"/doc/{oracle.path_of(dated[0])}").text
+    for shortcut in (CMI.earliest, CMI.latest, CMI.involves, CMI.attributedTo):
+        assert (shortcut, CMI.derivedShortcut, Literal(True)) in graph
+        assert f"<dt>{graph.value(shortcut, RDFS.label)}</dt>" not in card, shortcut

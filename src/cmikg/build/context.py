@@ -8,9 +8,8 @@ typed ``@id`` so their values compact to prefixed IRIs; labels become language m
 
 from __future__ import annotations
 
-from rdflib import Graph, URIRef
-
 from pyld import jsonld
+from rdflib import Graph, URIRef
 
 from cmikg.namespaces import CMI, OWL, PREFIXES, RDF, RDFS, XSD
 

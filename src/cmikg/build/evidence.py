@@ -15,11 +15,11 @@ from pathlib import Path
 
 from rdflib import Graph, URIRef
 
+from cmikg.build.loading import SourceGraph
+from cmikg.build.validation import short
 from cmikg.config import Settings
 from cmikg.errors import InputError
-from cmikg.build.loading import SourceGraph
 from cmikg.namespaces import CMI, RDF
-from cmikg.build.validation import short
 
 EXCLUSIONS_FILE = "graph/coverage-exclusions.csv"
 
@@ -42,8 +42,10 @@ def source_texts(graph: Graph, settings: Settings) -> dict[URIRef, str]:
         expected = graph.value(source, CMI.sha256)
         actual = hashlib.sha256(data).hexdigest()
         if expected is not None and str(expected) != actual:
-            raise InputError(f"{rel}: SHA-256 is {actual}, but {short(source)} records {expected}; "
-                             "the source text must be kept byte-for-byte")
+            raise InputError(
+                f"{rel}: SHA-256 is {actual}, but {short(source)} records {expected}; "
+                "the source text must be kept byte-for-byte"
+            )
         texts[source] = data.decode("utf-8")
     return texts
 
@@ -61,17 +63,23 @@ def check_quotes(sources: SourceGraph, settings: Settings) -> list[str]:
         if quote is None or start is None or end is None:
             continue  # the shapes report missing parts
         if carrier not in texts:
-            problems.append(f"{where}: the quote's text ({short(carrier)}) has no shipped copy "
-                            "(cmi:textFile), so its offsets cannot be checked")
+            problems.append(
+                f"{where}: the quote's text ({short(carrier)}) has no shipped copy "
+                "(cmi:textFile), so its offsets cannot be checked"
+            )
             continue
         text = texts[carrier]
-        found = text[int(start):int(end)]
+        found = text[int(start) : int(end)]
         if found != str(quote):
             hint = text.find(str(quote))
-            fix = f" (the quote is at {hint}..{hint + len(str(quote))})" if hint >= 0 else \
-                " (the quote does not occur in the text at all)"
-            problems.append(f"{where}: quote offsets {start}..{end} give {found[:60]!r}, "
-                            f"not the quote {str(quote)[:60]!r}{fix}")
+            fix = (
+                f" (the quote is at {hint}..{hint + len(str(quote))})"
+                if hint >= 0
+                else " (the quote does not occur in the text at all)"
+            )
+            problems.append(
+                f"{where}: quote offsets {start}..{end} give {found[:60]!r}, not the quote {str(quote)[:60]!r}{fix}"
+            )
     return problems
 
 
@@ -90,8 +98,7 @@ def locate(text: str, needle: str) -> list[Span]:
 
 # --- coverage -----------------------------------------------------------------------
 
-_ABBREVIATIONS = ("U.S.", "Rep.", "Mr.", "Dr.", "St.", "al.", "Vol.", "No.", "W.", "M.", "J.F.",
-                  "R.S.", "RM.", "Jr.")
+_ABBREVIATIONS = ("U.S.", "Rep.", "Mr.", "Dr.", "St.", "al.", "Vol.", "No.", "W.", "M.", "J.F.", "R.S.", "RM.", "Jr.")
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’]?(?=\s*[A-Z“\"])")
 _NUMBER = re.compile(r"\d[\d,.]*\d|\d")
 
@@ -108,7 +115,7 @@ def sentences(text: str) -> list[Span]:
         for match in _BOUNDARY.finditer(line):
             cut = match.end()
             head = line[start:cut]
-            if head.rstrip("\"”’").endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", head.rstrip("\"”’")):
+            if head.rstrip('"”’').endswith(_ABBREVIATIONS) or re.search(r"\b[A-Z]\.$", head.rstrip('"”’')):
                 continue
             _add(found, line, start, cut, offset)
             start = cut
@@ -148,12 +155,14 @@ class SentenceCoverage:
 def coverage(graph: Graph, settings: Settings, article: URIRef) -> list[SentenceCoverage]:
     """For each sentence with a number: is it quoted, and which numbers are not?"""
     text = source_texts(graph, settings)[article]
-    quotes = [(int(s), int(e)) for ref in graph.subjects(RDF.type, CMI.Reference)
-              if (graph.value(ref, CMI.reportedIn) or graph.value(ref, CMI.statedIn)) == article
-              for s, e in [(graph.value(ref, CMI.quoteStart), graph.value(ref, CMI.quoteEnd))]
-              if s is not None and e is not None]
-    exclusions = [(span, reason) for fragment, reason in load_exclusions(settings)
-                  for span in locate(text, fragment)]
+    quotes = [
+        (int(s), int(e))
+        for ref in graph.subjects(RDF.type, CMI.Reference)
+        if (graph.value(ref, CMI.reportedIn) or graph.value(ref, CMI.statedIn)) == article
+        for s, e in [(graph.value(ref, CMI.quoteStart), graph.value(ref, CMI.quoteEnd))]
+        if s is not None and e is not None
+    ]
+    exclusions = [(span, reason) for fragment, reason in load_exclusions(settings) for span in locate(text, fragment)]
     report = []
     for sentence in sentences(text):
         numbers = [m for m in _NUMBER.finditer(sentence.text)]

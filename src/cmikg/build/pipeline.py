@@ -25,6 +25,8 @@ from cmikg.build.context import build_context, to_jsonld
 from cmikg.build.derivation import derive
 from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
 from cmikg.build.reasoning import Inconsistent, check_consistency
+from cmikg.build.search_index import INDEX_FILE as SEARCH_INDEX
+from cmikg.build.search_index import write_search_index
 from cmikg.build.sparql_checks import Judgement, run_checks
 from cmikg.build.tables import row_counts, write_tables
 from cmikg.build.timebounds import TimeFormatError
@@ -153,6 +155,7 @@ def _write_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> dict
     report["tables"] = row_counts(write_tables(settings, nt, report["version"], digest, out))
     void = void_description(checked.graph, report)
     void.serialize(out / "void.ttl", format="turtle", encoding="utf-8")
+    write_search_index(final, out / SEARCH_INDEX)
     _write_json(out / "build-report.json", report)
     _write_checksums(out)
     return report

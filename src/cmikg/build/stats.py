@@ -7,9 +7,9 @@ from collections import Counter
 from rdflib import Graph
 
 from cmikg.build import evidence
+from cmikg.build.validation import short
 from cmikg.config import Settings
 from cmikg.namespaces import CMI, ID, RDF
-from cmikg.build.validation import short
 
 ARTICLE = ID["source/article"]
 
@@ -33,16 +33,23 @@ def source_counts(graph: Graph) -> dict[str, int]:
 
 
 def claim_counts(graph: Graph) -> dict[str, int]:
-    claims = set(graph.subjects(RDF.type, CMI.Claim)) | set(graph.subjects(RDF.type, CMI.Criticism)) \
+    claims = (
+        set(graph.subjects(RDF.type, CMI.Claim))
+        | set(graph.subjects(RDF.type, CMI.Criticism))
         | set(graph.subjects(RDF.type, CMI.Defence))
+    )
+
     def linked(prop) -> set:
         return {c for c in claims if (c, prop, None) in graph or (None, prop, c) in graph}
-    return {"claims": len(claims),
-            "contradicting": len(linked(CMI.contradicts)),
-            "in_tension": len(linked(CMI.inTensionWith)),
-            "opposing": len(linked(CMI.opposes)),
-            "disputing_or_disputed": len(linked(CMI.disputes)),
-            "references": len(set(graph.subjects(RDF.type, CMI.Reference)))}
+
+    return {
+        "claims": len(claims),
+        "contradicting": len(linked(CMI.contradicts)),
+        "in_tension": len(linked(CMI.inTensionWith)),
+        "opposing": len(linked(CMI.opposes)),
+        "disputing_or_disputed": len(linked(CMI.disputes)),
+        "references": len(set(graph.subjects(RDF.type, CMI.Reference))),
+    }
 
 
 def coverage_report(graph: Graph, settings: Settings) -> dict:
@@ -54,10 +61,12 @@ def coverage_report(graph: Graph, settings: Settings) -> dict:
         **evidence.coverage_summary(report),
         "uncovered_sentences": [
             {"start": r.sentence.start, "end": r.sentence.end, "text": r.sentence.text}
-            for r in report if not r.covered and not r.excluded_reason],
+            for r in report
+            if not r.covered and not r.excluded_reason
+        ],
         "numbers_not_quoted": [
-            {"start": r.sentence.start, "numbers": list(r.uncovered_numbers)}
-            for r in report if r.uncovered_numbers],
+            {"start": r.sentence.start, "numbers": list(r.uncovered_numbers)} for r in report if r.uncovered_numbers
+        ],
     }
 
 

@@ -12,8 +12,8 @@ from pyshacl import validate as shacl_validate
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
-from cmikg.errors import InputError
 from cmikg.build.loading import SourceGraph
+from cmikg.errors import InputError
 from cmikg.namespaces import PREFIXES, RDF, SH
 
 
@@ -39,7 +39,7 @@ def short(node: Node | None) -> str:
     text = str(node)
     for prefix, namespace in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
         if text.startswith(namespace) and prefix != "id":
-            return f"{prefix}:{text[len(namespace):]}"
+            return f"{prefix}:{text[len(namespace) :]}"
     return f"<{text}>" if isinstance(node, URIRef) else text
 
 
@@ -47,8 +47,8 @@ def run_shacl(sources: SourceGraph, shapes: Graph, data: Graph | None = None) ->
     """Validate ontology + data against the shapes; return violations sorted by file."""
     data_graph = data if data is not None else sources.union()
     conforms, report, _ = shacl_validate(
-        data_graph, shacl_graph=shapes, inference="none", advanced=True,
-        allow_warnings=True, abort_on_first=False)
+        data_graph, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, abort_on_first=False
+    )
     if not isinstance(report, Graph):  # pyshacl returns a failure object for broken shapes
         raise InputError(f"shapes/: the shapes cannot be applied: {report}")
     if conforms:
@@ -63,8 +63,13 @@ def _violations(report: Graph, sources: SourceGraph) -> list[Violation]:
         path = report.value(result, SH.resultPath)
         message = report.value(result, SH.resultMessage)
         severity = report.value(result, SH.resultSeverity)
-        found.append(Violation(
-            file=sources.where(node), node=short(node), path=short(path) if path is not None else "",
-            message=str(message or "constraint violated"),
-            severity=short(severity).replace("<http://www.w3.org/ns/shacl#", "").rstrip(">")))
+        found.append(
+            Violation(
+                file=sources.where(node),
+                node=short(node),
+                path=short(path) if path is not None else "",
+                message=str(message or "constraint violated"),
+                severity=short(severity).replace("<http://www.w3.org/ns/shacl#", "").rstrip(">"),
+            )
+        )
     return found

@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -34,8 +35,9 @@ from cmikg.engines.backend import (
 from cmikg.engines.store import EmbeddedStore, open_read_only, prepare_disk_store
 from cmikg.engines.workers import WorkerPool
 from cmikg.guard.admission import time_limit
+from cmikg.guard.reading import read_query
 from cmikg.guard.rows import too_many_rows
-from cmikg.namespaces import PREFIXES
+from cmikg.namespaces import BASE, PREFIXES
 
 SPARQL_JSON = "application/sparql-results+json"
 
@@ -82,13 +84,16 @@ class EmbeddedBackend(QueryBackend):
 
     def __init__(self, settings: Settings, pool_size: int = 4, sandbox: bool = True, disk_store: Path | None = None):
         self.settings = settings
+        describe = describe_template(settings)
         if disk_store is None:
             store = EmbeddedStore.load(settings.dataset_file)
-            handler = partial(evaluate, store.store)
+            handler = partial(evaluate, store.store, describe=describe)
         else:
             store = open_read_only(prepare_disk_store(settings.dataset_file, disk_store))
-            handler = ReadOnlyEvaluator(Path(disk_store))
+            handler = ReadOnlyEvaluator(Path(disk_store), describe)
         self.dataset = DatasetInfo.read(settings, store)
+        #: Relative IRIs in a query resolve against the endpoint's address (SPARQL 1.1 Query, 4.1.1).
+        self.base_iri = (settings.public_base or BASE) + "sparql"
         self.pool = WorkerPool(handler, size=pool_size, sandbox=sandbox)
         # Objects created so far never change: keep the collector from touching (and so
         # copying) their pages in every forked process.
@@ -100,7 +105,14 @@ class EmbeddedBackend(QueryBackend):
     def run(
         self, query: str, media_type: str, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
     ) -> Result:
-        job = (query, media_type, tuple(default_graph_uris), tuple(named_graph_uris), self.settings.max_rows)
+        job = (
+            query,
+            media_type,
+            tuple(default_graph_uris),
+            tuple(named_graph_uris),
+            self.settings.max_rows,
+            self.base_iri,
+        )
         kind, payload = self.pool.call(job, time_limit(self.settings.query_timeout))
         if kind == "ok":
             return Result(payload, media_type)
@@ -127,15 +139,22 @@ class ReadOnlyEvaluator:
     handles; the data is shared through the page cache, not copied into each worker.
     """
 
-    def __init__(self, folder: Path):
+    def __init__(self, folder: Path, describe: str = ""):
         self.folder = folder
+        self.describe = describe
         self.store: ox.Store | None = None
         self.pid = 0
 
     def __call__(self, job: tuple) -> tuple[str, object]:
         if self.store is None or self.pid != os.getpid():
             self.store, self.pid = ox.Store.read_only(str(self.folder)), os.getpid()
-        return evaluate(self.store, job)
+        return evaluate(self.store, job, self.describe)
+
+
+def describe_template(settings: Settings) -> str:
+    """The CONSTRUCT behind every Linked Data document (``queries/pages/describe.rq``), or ""."""
+    path = settings.queries_dir / "pages" / "describe.rq"
+    return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
 def _error(kind: str, message: str, max_rows: int):
@@ -198,16 +217,20 @@ class _Sink:
         return b"".join(self.parts)
 
 
-def evaluate(store: ox.Store, job: tuple) -> tuple[str, object]:
+def evaluate(store: ox.Store, job: tuple, describe: str = "") -> tuple[str, object]:
     """Run one job: ``("ok", body)`` or an error kind with its message."""
-    query, media_type, default_graphs, named_graphs, max_rows = job
+    query, media_type, default_graphs, named_graphs, max_rows, base_iri = job
     try:
-        result = store.query(query, **_dataset_options(default_graphs, named_graphs))
+        options = {"base_iri": base_iri, **_dataset_options(default_graphs, named_graphs)}
+        result = store.query(query, **options)
         if isinstance(result, ox.QueryBoolean):
             return "ok", result.serialize(format=_results_format(media_type, "an ASK"))
         if isinstance(result, ox.QuerySolutions):
             return "ok", _solutions(result, _results_format(media_type, "a SELECT"), max_rows)
-        return "ok", _triples(result, _rdf_format(media_type), max_rows)
+        triples: Iterable = result
+        if describe and read_query(query).form == "DESCRIBE":
+            triples = _documents(store, list(islice(result, max_rows + 1)), describe, options)
+        return "ok", _triples(triples, _rdf_format(media_type), max_rows)
     except SyntaxError as exc:
         return "syntax", str(exc)
     except _TooMany:
@@ -221,6 +244,25 @@ def evaluate(store: ox.Store, job: tuple) -> tuple[str, object]:
         return ("invalid" if "not supported" in str(exc) else "error"), str(exc)
     except (OSError, ValueError, TypeError) as exc:
         return "error", str(exc)
+
+
+def _documents(store: ox.Store, described: list, template: str, options: dict) -> list:
+    """DESCRIBE answered as Linked Data answers: each described IRI's whole document.
+
+    The engine's own DESCRIBE gives a resource's outgoing triples only; the document adds
+    its references, the triples pointing at it and its neighbours' labels (the page query
+    ``describe.rq``), so ``DESCRIBE <iri>`` and the IRI's RDF document carry the same triples.
+    """
+    found = dict.fromkeys(described)
+    for resource in sorted({str(t.subject) for t in described if isinstance(t.subject, ox.NamedNode)}):
+        document = _THIS.sub(resource.replace("\\", "\\\\"), template)
+        answer = store.query(document, **options)
+        if isinstance(answer, ox.QueryTriples):
+            found.update(dict.fromkeys(answer))
+    return list(found)
+
+
+_THIS = re.compile(r"\$this\b")
 
 
 def _dataset_options(default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> dict:
@@ -274,7 +316,7 @@ def _count_rows(body: bytes, fmt: ox.QueryResultsFormat) -> int:
     return sum(1 for _ in ox.parse_query_results(body, format=fmt))
 
 
-def _triples(result: ox.QueryTriples, fmt: ox.RdfFormat, max_rows: int) -> bytes:
+def _triples(result: Iterable, fmt: ox.RdfFormat, max_rows: int) -> bytes:
     """Triples are collected first (stopping past the cap), then serialised."""
     triples = list(islice(result, max_rows + 1))
     if len(triples) > max_rows:

@@ -16,11 +16,11 @@ from decimal import Decimal
 from flask import current_app
 
 from cmikg.namespaces import CMI, ID
+from cmikg.reconcile.folding import fold
 from cmikg.service.app import settings_of
 from cmikg.web.content import page_queries
 from cmikg.web.content.page_queries import Row, Term, text
 from cmikg.web.links import entity_path
-from cmikg.web.search import fold
 
 WIKIDATA_ITEM = "http://www.wikidata.org/entity/"
 #: The property id under which an entity's Wikidata item (``owl:sameAs``) is matched and extended.

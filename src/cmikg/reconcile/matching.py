@@ -23,9 +23,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from cmikg.reconcile.folding import fold
 from cmikg.reconcile.index import QID, WIKIDATA, Candidate, Index, Value, entity_id, same_number
 from cmikg.reconcile.parameters import Constraint, Query
-from cmikg.web.search import fold
 
 MIN_SCORE = 60.0
 MATCH_SCORE = 90.0

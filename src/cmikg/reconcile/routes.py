@@ -13,6 +13,7 @@ from flask import Blueprint, Response, abort, jsonify, render_template, request
 from cmikg import __version__
 from cmikg.namespaces import CMI, ID
 from cmikg.reconcile import extension, matching
+from cmikg.reconcile.folding import fold, score
 from cmikg.reconcile.index import Index, index
 from cmikg.reconcile.parameters import (
     MAX_LIMIT,
@@ -23,7 +24,6 @@ from cmikg.reconcile.parameters import (
     parse_limit,
 )
 from cmikg.sparql.protocol import public_base
-from cmikg.web.search import fold, score
 from cmikg.web.templating import TEMPLATES
 
 bp = Blueprint("reconcile", __name__, template_folder=str(TEMPLATES))

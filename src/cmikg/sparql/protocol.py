@@ -17,7 +17,7 @@ from email.utils import formatdate
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, current_app, g, request
+from flask import Blueprint, Response, current_app, g, redirect, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
 
 from cmikg.cache import BoundedCache
@@ -105,11 +105,12 @@ def _iris(values: list[str], name: str) -> list[str]:
 
 
 @bp.route("/sparql", methods=["GET", "POST"])
+@bp.route("/sparql/", methods=["GET", "POST"])
 def sparql() -> Response:
     protocol = read_request()
     if protocol.query is None:
         if request.method in ("GET", "HEAD"):
-            return describe_service()
+            return query_page() if wants_html() else describe_service()
         raise BadParameter("missing query: send a 'query' form field or an application/sparql-query body")
     g.permalink = permalink(protocol)
     g.query_started = time.perf_counter()
@@ -190,6 +191,21 @@ def _with_validators(response: Response, tag: str) -> Response:
 
 def _last_modified(dataset) -> str:
     return formatdate(dataset.modified, usegmt=True) if dataset is not None else ""
+
+
+def wants_html() -> bool:
+    """A browser opening the endpoint: HTML weighs more than every RDF format, ties going to RDF."""
+    if request.args.get("format"):
+        return False
+    offers = [m for f in GRAPH_FORMATS for m in (f.media_type, *f.aliases)] + ["text/html"]
+    return request.accept_mimetypes.best_match(offers) == "text/html"
+
+
+def query_page() -> Response:
+    """303 to the query page, where a person can write a query for this endpoint."""
+    response = redirect(url_for("pages.query"), code=303)
+    response.vary.add("Accept")
+    return response
 
 
 def describe_service() -> Response:

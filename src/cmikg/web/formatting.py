@@ -26,6 +26,15 @@ def number(value: Decimal | int | float | None) -> str:
     return f"{value.normalize():,f}"
 
 
+def figure_text(hedge: str, value: float | None, low: float | None, high: float | None, kind: str) -> str:
+    """A figure with its hedge as the source words it: "more than 30,000", "7,000–8,000"."""
+    if low is not None and high is not None:
+        return f"{number(Decimal(str(low)))}–{number(Decimal(str(high)))}"
+    if value is None:
+        return ""
+    return f"{hedge + ' ' if kind != 'exact' else ''}{number(Decimal(str(value)))}"
+
+
 def date_parts(iso: str) -> tuple[int, int, int] | None:
     found = _DATE.match(iso or "")
     if not found:
@@ -40,7 +49,7 @@ def when(iso: str, precision: int = PRECISION_YEAR) -> str:
         return iso or ""
     year, month, day = parts
     if precision <= PRECISION_DECADE:
-        return f"{year - year % 10}s"
+        return f"the {year - year % 10}s"
     if precision == PRECISION_YEAR:
         return str(year)
     month_name = calendar.month_name[month] if 1 <= month <= 12 else ""
@@ -64,3 +73,57 @@ def size(count: int) -> str:
         if count >= scale:
             return f"{count / scale:.1f} {unit}" if count < 10 * scale else f"{count // scale:,} {unit}"
     return f"{count:,} bytes"
+
+
+_EDTF_DATE = re.compile(
+    r"^(?P<year>-?\d{1,4}|\d{2,3}X{1,2})(?:-(?P<month>\d{2}))?(?:-(?P<day>\d{2}))?(?P<hedge>[~?%]?)$"
+)
+_HEDGED = {"~": "about ", "?": "perhaps ", "%": "perhaps about "}
+
+
+def edtf_date(value: str) -> str | None:
+    """One EDTF date as people write it: "2010", "January 2010", "the 1960s", "about 2020"."""
+    found = _EDTF_DATE.match(value.strip())
+    if not found:
+        return None
+    year, month, day = found.group("year"), found.group("month"), found.group("day")
+    if "X" in year:
+        digits = year.rstrip("X")
+        span = 10 ** (4 - len(digits))
+        text = f"the {int(digits) * span}s"
+    elif month and 1 <= int(month) <= 12:
+        name = calendar.month_name[int(month)]
+        text = f"{int(day)} {name} {year}" if day else f"{name} {year}"
+    else:
+        text = year
+    return _HEDGED.get(found.group("hedge"), "") + text
+
+
+def edtf_phrase(value: str) -> str | None:
+    """An EDTF date or interval as a sentence fragment: "between 1966 and 1974", "by 2017",
+    "from 1998 on"; None when the value is not one this reads (the caller falls back)."""
+    if "/" not in value:
+        return edtf_date(value)
+    start, _, end = value.partition("/")
+    first = edtf_date(start) if start not in ("", "..") else ""
+    last = edtf_date(end) if end not in ("", "..") else ""
+    if first is None or last is None or not (first or last):
+        return None
+    if first and last:
+        return f"between {first} and {last}"
+    return f"from {first} on" if first else f"by {last}"
+
+
+def period(point: str, start: str, end: str, precision: int, edtf: str = "") -> str:
+    """A claim's or entity's time as a historian writes it, from its EDTF when it has one."""
+    if edtf and (phrase := edtf_phrase(edtf)):
+        return phrase
+    if point:
+        return when(point, precision)
+    if start and end:
+        return f"between {when(start, precision)} and {when(end, precision)}"
+    if start:
+        return f"from {when(start, precision)} on"
+    if end:
+        return f"by {when(end, precision)}"
+    return ""

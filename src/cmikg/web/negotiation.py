@@ -29,7 +29,8 @@ class Format:
 HTML = Format("html", "text/html", None, "HTML", ("application/xhtml+xml",))
 TURTLE = Format("ttl", "text/turtle", "turtle", "Turtle", ("application/x-turtle",))
 JSONLD = Format("jsonld", "application/ld+json", "json-ld", "JSON-LD", ("application/json",))
-NTRIPLES = Format("nt", "application/n-triples", "nt", "N-Triples")
+#: rdflib asks for N-Triples as text/plain, the type N-Triples had before it was registered.
+NTRIPLES = Format("nt", "application/n-triples", "nt", "N-Triples", ("text/plain",))
 RDFXML = Format("rdf", "application/rdf+xml", "xml", "RDF/XML", ("application/xml", "text/xml"))
 FORMATS = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML)
 RDF_FORMATS = FORMATS[1:]

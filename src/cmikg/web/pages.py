@@ -6,15 +6,18 @@ when the service is pointed at an external SPARQL store.
 
 from __future__ import annotations
 
+import re
+
 from flask import Response, abort, current_app, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from cmikg.engines.backend import QueryError
-from cmikg.namespaces import CMI
+from cmikg.namespaces import BASE, CMI, PREFIXES
 from cmikg.service.app import admitted, public_base
 from cmikg.web import gallery, results
 from cmikg.web import search as label_search
 from cmikg.web.content import charts as chart_data
-from cmikg.web.content import page_queries
+from cmikg.web.content import page_queries, world_map
 from cmikg.web.content.charts import entity_charts
 from cmikg.web.content.entity import EntityPage
 from cmikg.web.content.nodes import Reference
@@ -46,6 +49,28 @@ def label_of(iri: str) -> str:
     return entry.label if entry else short(iri)
 
 
+#: A prefixed name of the project's (``org:psuv``, ``cmi:Claim``) as curators write them in notes.
+_CURIE = re.compile(
+    r"\b(" + "|".join(p for p, ns in PREFIXES.items() if ns.startswith(BASE)) + r"):([A-Za-z0-9](?:[\w.-]*\w)?)"
+)
+
+
+@bp.app_template_filter()
+def linked_note(note: str) -> Markup:
+    """A note or description with every entity or term it names (``org:psuv``, ``cmi:respondsTo``)
+    as a link labelled with that thing's name."""
+
+    def link(found: re.Match) -> str:
+        iri = PREFIXES[found.group(1)] + found.group(2)
+        return f'<a href="{escape(href(iri))}">{escape(label_of(iri))}</a>'
+
+    parts, last = [], 0
+    for found in _CURIE.finditer(note):
+        parts += [str(escape(note[last : found.start()])), link(found)]
+        last = found.end()
+    return Markup("".join([*parts, str(escape(note[last:]))]))
+
+
 def text_sources() -> dict[str, str]:
     """Source IRI → repository path of its text file, for sources shipped with the graph."""
     return page_queries.cached(
@@ -62,6 +87,20 @@ def quote_href(ref: Reference) -> str:
     return url_for("pages.source_text", path=entity_path(source)) + "#" + ref.anchor
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The site's icon where browsers look for it (an SVG; every current browser draws it)."""
+    return bp.send_static_file("favicon.svg")
+
+
+@bp.app_template_global()
+def search_quote_href(hit: label_search.Hit) -> str:
+    """Where a quote found by search sits in its source text, when that text is shipped."""
+    if not hit.anchor or hit.source not in text_sources():
+        return ""
+    return url_for("pages.source_text", path=entity_path(hit.source)) + "#" + hit.anchor
+
+
 # --- home and search -------------------------------------------------------------------------------
 
 
@@ -73,14 +112,29 @@ def home() -> str:
         figures=figures[0] if figures else {},
         programs=page_queries.select("home-programs"),
         countries=page_queries.select("home-countries"),
+        map=world_map.world_map(),
     )
 
 
 @bp.get("/search")
-def search() -> str:
+def search() -> Response:
+    """Full-text search; a facet (``type``) or page (``page``) that does not exist is a 400."""
     query = request.args.get("q", "").strip()
-    hits = label_search.search(query) if query else []
-    return render_template("search.html", query=query, hits=hits)
+    facet = request.args.get("type", "")
+    if facet and facet not in label_search.FACETS:
+        return _bad_request(f"unknown type={facet!r}; types: {', '.join(label_search.FACETS)}")
+    page = request.args.get("page", "1")
+    if not page.isdigit() or int(page) < 1:
+        return _bad_request(f"page={page!r} is not a page number (1, 2, 3…)")
+    found = label_search.search(query, facet, int(page)) if query else None
+    if found is not None and found.total and int(page) > found.pages:
+        return _bad_request(f"page={page} is past the last page of results ({found.pages})")
+    body = render_template("search.html", query=query, found=found, facet=facet, facets=label_search.FACETS)
+    return Response(body, mimetype="text/html")
+
+
+def _bad_request(message: str) -> Response:
+    return Response(render_template("bad_request.html", message=message), status=400, mimetype="text/html")
 
 
 # --- entity pages (served by linked_data at /doc/...) ------------------------------------------
@@ -88,15 +142,28 @@ def search() -> str:
 
 def render_entity(page: EntityPage, alternates: list[tuple[str, str, str]]) -> str:
     about = [c for name in ("self", "about") for c in page.claims.get(name, [])]
+    dated = about + page.claims.get("mentions", [])
     text_link = url_for("pages.source_text", path=page.path) if page.iri in text_sources() else ""
     return render_template(
         "entity.html",
         page=page,
         alternates=alternates,
+        summary=_country_summary(page),
+        timeline=chart_data.claim_timeline(dated) if not page.is_claim else None,
+        timeline_narrow=chart_data.claim_timeline(dated, width=NARROW) if not page.is_claim else None,
         charts=entity_charts(about),
+        charts_narrow=entity_charts(about, width=NARROW),
         canonical=href(page.iri),
         text_link=text_link,
     )
+
+
+def _country_summary(page: EntityPage) -> world_map.CountrySummary | None:
+    if not any(t.iri == str(CMI.Country) for t in page.types):
+        return None
+    host = vocabulary().label(str(CMI.hostCountry))
+    hosted = [(v.iri, v.text) for name, values in page.linked_from if name == host for v in values if v.iri]
+    return world_map.country_summary(page.iri, hosted, len(page.disagreements))
 
 
 # --- the source text ---------------------------------------------------------------------------
@@ -172,6 +239,25 @@ def query() -> Response:
     return Response(body, status=status, mimetype="text/html")
 
 
+@bp.get("/query/terms.json")
+def query_terms() -> Response:
+    """What the editor completes: the prefixes, and every ontology term and entity as a prefixed name with its label."""
+    names = {short(iri): label for iri, label in _labelled_terms() if short(iri) != iri}
+    body = {
+        "prefixes": PREFIXES,
+        "terms": [{"name": name, "label": label} for name, label in sorted(names.items())],
+    }
+    response = current_app.json.response(body)
+    response.headers["Cache-Control"] = "max-age=3600"
+    return response
+
+
+def _labelled_terms() -> list[tuple[str, str]]:
+    vocab = vocabulary()
+    terms = [(iri, vocab.label(iri)) for iri in vocab.labels]
+    return terms + [(iri, entry.label) for iri, entry in label_search.index().items()]
+
+
 def _endpoint_url() -> str:
     """The endpoint's public address (``--public-base``), else this server's own."""
     return public_base(current_app) + "sparql"
@@ -197,25 +283,50 @@ def query_download(fmt: str) -> Response:
     return response
 
 
+# --- the map ------------------------------------------------------------------------------------
+
+
+@bp.get("/map")
+def world() -> Response:
+    """Host countries on a world map, narrowed to one source (IRI) and one decade when asked."""
+    try:
+        chosen = world_map.world_map(request.args.get("source", ""), request.args.get("period", ""))
+    except world_map.BadChoice as exc:
+        return _bad_request(str(exc))
+    return Response(render_template("map.html", map=chosen), mimetype="text/html")
+
+
 # --- charts -------------------------------------------------------------------------------------
 
 CHARTS = ("personnel", "hosts", "disasters")
 
 
-def _chart_context(by: str) -> dict:
+#: Width of the charts drawn for phones: at 390 px their 12-unit text stays above 11 px.
+NARROW = 320
+
+
+def _chart_context(by: str, narrow: bool = True) -> dict:
     personnel, personnel_rows = chart_data.personnel_chart()
-    return {
+    context: dict[str, object] = {
         "personnel": personnel,
         "personnel_rows": personnel_rows,
         "hosts": chart_data.hosts_chart(by),
         "by": by,
         "timeline": chart_data.disaster_timeline(),
     }
+    if narrow:
+        context["narrow"] = {
+            "personnel": chart_data.personnel_chart(NARROW)[0],
+            "hosts": chart_data.hosts_chart(by, NARROW),
+            "by": by,
+            "timeline": chart_data.disaster_timeline(NARROW),
+        }
+    return context
 
 
 @bp.get("/charts")
 def charts() -> str:
-    by = "personnel" if request.args.get("by") == "personnel" else "missions"
+    by = "missions" if request.args.get("by") == "missions" else "personnel"
     context = _chart_context(by)
     return render_template("charts.html", ctx=context, **context)
 
@@ -225,6 +336,6 @@ def chart_svg(name: str) -> Response:
     """One chart as a standalone SVG file (for slides and papers)."""
     if name not in CHARTS:
         abort(404, f"no chart {name!r}; charts: {', '.join(CHARTS)}")
-    by = "personnel" if request.args.get("by") == "personnel" else "missions"
-    body = render_template("chart_file.svg", name=name, ctx=_chart_context(by))
+    by = "missions" if request.args.get("by") == "missions" else "personnel"
+    body = render_template("chart_file.svg", name=name, ctx=_chart_context(by, narrow=False))
     return Response(body, mimetype="image/svg+xml")

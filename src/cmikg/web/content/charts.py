@@ -12,11 +12,11 @@ import math
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from cmikg.web.content import page_queries
+from cmikg.web.content import page_queries, world_map
 from cmikg.web.content.nodes import HEDGES, Claim
 from cmikg.web.content.page_queries import text
 from cmikg.web.content.vocabulary import vocabulary
-from cmikg.web.formatting import decimal_year, number, when
+from cmikg.web.formatting import decimal_year, figure_text, number, period, when
 from cmikg.web.links import href
 
 #: Okabe-Ito colours (distinguishable with the common colour-vision deficiencies), darkest first.
@@ -178,7 +178,7 @@ def point_from_claim(claim: Claim, series: str) -> Point | None:
     )
 
 
-def entity_charts(claims: list[Claim]) -> list[tuple[str, SeriesChart]]:
+def entity_charts(claims: list[Claim], width: int = 640) -> list[tuple[str, SeriesChart]]:
     """One small chart per quantity the entity has at two dates or more, a series per source."""
     groups: dict[tuple[str, str], list[Claim]] = {}
     for claim in claims:
@@ -195,7 +195,7 @@ def entity_charts(claims: list[Claim]) -> list[tuple[str, SeriesChart]]:
             for s in (c.sources or [None])
             if (p := point_from_claim(c, s.text if s else "unsourced")) is not None
         ]
-        chart = series_chart(points, predicate, width=640, height=300)
+        chart = series_chart(points, predicate, width=width, height=300 if width >= 500 else 260)
         if chart is not None:
             charts.append((predicate, chart))
     return charts
@@ -224,7 +224,7 @@ class PersonnelRow:
     date: str = ""
 
 
-def personnel_chart() -> tuple[SeriesChart | None, list[PersonnelRow]]:
+def personnel_chart(width: int = 760) -> tuple[SeriesChart | None, list[PersonnelRow]]:
     """Personnel abroad over time, a series per source; period totals are listed, not plotted."""
     vocab = vocabulary()
     points, rows = [], []
@@ -236,7 +236,9 @@ def personnel_chart() -> tuple[SeriesChart | None, list[PersonnelRow]]:
         source = text(row, "sourceLabel", row["source"].value)
         time = _time_text(row, precision)
         year = decimal_year(text(row, "pointInTime"))
-        figure = _figure(vocab.label(hedge_iri) if hedge_iri else "", value, low, high, HEDGES.get(hedge_iri, "exact"))
+        figure = figure_text(
+            vocab.label(hedge_iri) if hedge_iri else "", value, low, high, HEDGES.get(hedge_iri, "exact")
+        )
         role = text(row, "roleLabel")
         rows.append(
             PersonnelRow(
@@ -269,23 +271,13 @@ def personnel_chart() -> tuple[SeriesChart | None, list[PersonnelRow]]:
                 )
             )
     rows.sort(key=lambda r: (not r.plotted, r.date, r.source, r.claim))
-    return series_chart(points, "people"), rows
-
-
-def _figure(hedge: str, value: float | None, low: float | None, high: float | None, kind: str) -> str:
-    if low is not None and high is not None:
-        return f"{number(Decimal(str(low)))}–{number(Decimal(str(high)))}"
-    if value is None:
-        return ""
-    return f"{hedge + ' ' if kind != 'exact' else ''}{number(Decimal(str(value)))}"
+    return series_chart(points, "people", width=width, height=380 if width >= 500 else 300), rows
 
 
 def _time_text(row: page_queries.Row, precision: int) -> str:
-    if "pointInTime" in row:
-        return when(row["pointInTime"].value, precision)
-    start, end = when(text(row, "startTime"), precision), when(text(row, "endTime"), precision)
-    wording = f" ({text(row, 'timeText')})" if "timeText" in row else ""
-    return (f"{start} – {end}" if start and end else f"from {start}" if start else f"until {end}") + wording
+    """ "2015", "between 1966 and 1974 (“Between 1966 and 1974”)": the time and the source's words."""
+    time = period(text(row, "pointInTime"), text(row, "startTime"), text(row, "endTime"), precision)
+    return time + (f" (“{text(row, 'timeText')}”)" if "timeText" in row and "pointInTime" not in row else "")
 
 
 @dataclass
@@ -312,7 +304,7 @@ def bar_chart(bars: list[Bar], x_title: str, width: int = 760, bar_height: int =
     if not bars:
         return None
     bars = sorted(bars, key=lambda b: (-b.value, b.label))
-    frame = Frame(width, 0, left=190, right=70, top=8, bottom=36)
+    frame = Frame(width, 0, left=190 if width >= 500 else 118, right=70 if width >= 500 else 56, top=8, bottom=36)
     frame.height = frame.top + frame.bottom + len(bars) * (bar_height + 6)
     ticks = nice_ticks(0, max(b.value for b in bars), 5)
     x = _scale((0, ticks[-1]), (frame.left, frame.plot_right))
@@ -323,10 +315,10 @@ def bar_chart(bars: list[Bar], x_title: str, width: int = 760, bar_height: int =
     return BarChart(frame, bars, bar_height, x_title)
 
 
-def hosts_chart(by: str) -> BarChart | None:
-    """Host countries ranked by missions recorded, or by the largest personnel figure reported."""
+def hosts_chart(by: str, width: int = 760) -> BarChart | None:
+    """Host countries ranked by the largest personnel figure reported (with its source), or by missions recorded."""
     if by == "personnel":
-        return bar_chart(_personnel_bars(), "largest number of Cuban personnel reported")
+        return bar_chart(_personnel_bars(), "largest number of Cuban personnel reported", width)
     bars = [
         Bar(
             text(r, "countryLabel", r["country"].value),
@@ -337,26 +329,18 @@ def hosts_chart(by: str) -> BarChart | None:
         )
         for r in page_queries.select("chart-host-missions")
     ]
-    return bar_chart(bars, "medical missions recorded")
+    return bar_chart(bars, "medical missions recorded", width)
 
 
 def _personnel_bars() -> list[Bar]:
-    vocab = vocabulary()
-    best: dict[str, Bar] = {}
-    for r in page_queries.select("chart-host-personnel"):
-        value = _decimal(r, "quantity") or _decimal(r, "upperBound")
-        if value is None:
-            continue
-        country = r["country"].value
-        hedge_iri = text(r, "approximation")
-        precision = vocab.precision(text(r, "precision", None))
-        date = text(r, "pointInTime", text(r, "startTime"))
-        figure = _figure(vocab.label(hedge_iri) if hedge_iri else "", value, None, None, HEDGES.get(hedge_iri, "exact"))
-        label = text(r, "countryLabel", country)
-        note = f"{figure} ({when(date, precision) if date else 'date not given'}): " + (text(r, "claimLabel"))
-        if country not in best or value > best[country].value:
-            best[country] = Bar(label, value, figure, href(r["claim"].value), note)
-    return list(best.values())
+    """The largest figure reported in each host country (the map's figures), naming its source."""
+    labels = {h.iri: h.label for h in world_map.hosts()}
+    bars = []
+    for country, (f, count) in world_map.largest(world_map.figures()).items():
+        others = f"; {count - 1} other figure{'s' if count != 2 else ''}" if count > 1 else ""
+        note = f"{f.text} ({f.when or 'date not given'}), according to {f.source_label}{others}"
+        bars.append(Bar(labels.get(country, country), f.value, f.text, href(f.claim), note))
+    return bars
 
 
 @dataclass
@@ -406,10 +390,10 @@ def disaster_timeline(width: int = 760, row_height: int = 30) -> Timeline | None
     undated = [r for r in rows if r.sort_year == math.inf]
     if not dated:
         return None
-    frame = Frame(width, 0, left=250, right=24, top=10, bottom=36)
+    frame = Frame(width, 0, left=250 if width >= 500 else 120, right=24 if width >= 500 else 12, top=10, bottom=36)
     frame.height = frame.top + frame.bottom + len(dated) * row_height
     years = [y for r in dated for y in [r.year] + [v for s in r.responses for v in (s.start, s.end)] if y is not None]
-    ticks = nice_ticks(math.floor(min(years)) - 1, math.ceil(max(years)) + 1, 8)
+    ticks = nice_ticks(math.floor(min(years)) - 1, math.ceil(max(years)) + 1, 8 if width >= 500 else 4)
     x = _scale((ticks[0], ticks[-1]), (frame.left, frame.plot_right))
     frame.x_ticks = [(x(t), str(int(t))) for t in ticks]
     for i, row in enumerate(dated):
@@ -460,3 +444,72 @@ def _response(r: page_queries.Row, vocab) -> Response:
         dates,
         vocab.label(text(r, "responderClass")) if "responderClass" in r else "",
     )
+
+
+# --- the timeline of an entity's dated claims ------------------------------------------------
+
+
+@dataclass
+class Mark:
+    """One dated claim on an entity's timeline: a point, or a bar over its interval."""
+
+    label: str
+    link: str
+    title: str
+    hedge: str
+    contested: bool
+    open_end: bool
+    start: float
+    end: float
+    x0: float = 0.0
+    x1: float = 0.0
+    y: float = 0.0
+
+
+@dataclass
+class ClaimTimeline:
+    frame: Frame
+    lanes: list[tuple[str, float]]
+    marks: list[Mark]
+    lane_height: int
+    undated: int
+
+
+def _span(claim: Claim) -> tuple[float, float, bool] | None:
+    """Where a claim sits on the time axis: (start, end, open-ended); None when undated."""
+    point, start, end = (decimal_year(t) if t else None for t in (claim.point_in_time, claim.start, claim.end))
+    if point is not None:
+        return point, point, False
+    if start is not None:
+        return start, end if end is not None else start, end is None
+    if end is not None:
+        return end, end, False
+    return None
+
+
+def claim_timeline(claims: list[Claim], width: int = 720, lane_height: int = 26) -> ClaimTimeline | None:
+    """The entity's dated claims by year, one lane per property, hedges and disagreements marked."""
+    placed = [(c, s) for c in claims if (s := _span(c)) is not None]
+    if not placed:
+        return None
+    narrow = width < 500
+    frame = Frame(width, 0, left=112 if narrow else 190, right=14, top=8, bottom=34)
+    names = sorted({c.predicate_label or "value" for c, _ in placed})
+    frame.height = frame.top + frame.bottom + len(names) * lane_height
+    years = [y for _, (a, b, _o) in placed for y in (a, b)]
+    ticks = nice_ticks(math.floor(min(years)) - 1, math.ceil(max(years)) + 1, 4 if narrow else 8)
+    x = _scale((ticks[0], ticks[-1]), (frame.left, frame.plot_right))
+    frame.x_ticks = [(x(t), str(int(t))) for t in ticks]
+    lanes = {name: frame.top + i * lane_height + lane_height / 2 for i, name in enumerate(names)}
+    marks = []
+    for claim, (start, end, open_end) in sorted(placed, key=lambda cs: (cs[1][0], cs[0].iri)):
+        hedge = claim.hedge if claim.approximation else "exact"
+        value = claim.figure or ", ".join(e.text for e in claim.entities) or ", ".join(claim.texts)
+        title = f"{claim.label} — {claim.time}" + (f": {value}" if value else "")
+        title += "; contested" if claim.contested else ""
+        mark = Mark(claim.label, href(claim.iri), title, hedge, claim.contested, open_end, start, end)
+        mark.x0, mark.x1 = x(start), (frame.plot_right if open_end else x(end))
+        mark.y = lanes[claim.predicate_label or "value"]
+        marks.append(mark)
+    undated = len(claims) - len(placed)
+    return ClaimTimeline(frame, list(lanes.items()), marks, lane_height, undated)

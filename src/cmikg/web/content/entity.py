@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cmikg.namespaces import CMI, OWL, PROV, RDF, RDFS, WD
+from cmikg.namespaces import CMI, OWL, PROV, RDF, RDFS, WD, XSD
 from cmikg.web.content import page_queries
 from cmikg.web.content.nodes import (
     Claim,
@@ -21,7 +21,9 @@ from cmikg.web.content.nodes import (
     reference_from,
     references_of,
 )
+from cmikg.web.content.page_queries import Term
 from cmikg.web.content.vocabulary import vocabulary
+from cmikg.web.formatting import period, when
 from cmikg.web.links import entity_path
 
 #: Properties the page shows in the header rather than in the table of facts.
@@ -87,10 +89,7 @@ def load(iri: str) -> EntityPage | None:
         comments=sorted(v.term.value for v in node.values(RDFS.comment)),
         wikidata=sorted(s for s in same_as if s.startswith(str(WD))),
         same_as=sorted(s for s in same_as if not s.startswith(str(WD))),
-        facts=sorted(
-            ((vocab.label(p), sorted(values, key=_value_order)) for p, values in node.props.items() if p not in HEADER),
-            key=lambda kv: kv[0].lower(),
-        ),
+        facts=_facts(node, vocab),
         references=references_of(node, nodes),
         as_reference=reference_from(node) if node.values(CMI.quote) else None,
     )
@@ -98,6 +97,44 @@ def load(iri: str) -> EntityPage | None:
     page.linked_from = _linked_from(iri)
     page.cited_by = _cited_by(iri)
     return page
+
+
+#: Properties folded into the readable time of an entity (the EDTF and precisions go to a tooltip).
+TIME_PARTS = {str(p) for p in (CMI.pointInTime, CMI.startTime, CMI.endTime, CMI.edtf, CMI.timePrecision)}
+DATE_TIME = str(XSD.dateTime)
+
+
+def _facts(node: Node, vocab) -> list[tuple[str, list[Value]]]:
+    """The table of facts, every date as people write it ("between 1966 and 1974", "January 2010")."""
+    facts = [
+        (vocab.label(p), sorted((_readable(v, node, p, vocab) for v in values), key=_value_order))
+        for p, values in node.props.items()
+        if p not in HEADER and p not in TIME_PARTS and p not in vocab.shortcuts
+    ]
+    time = _time_fact(node, vocab)
+    if time is not None:
+        facts.append(("time", [time]))
+    return sorted(facts, key=lambda kv: kv[0].lower())
+
+
+def _time_fact(node: Node, vocab) -> Value | None:
+    precision = node.first(CMI.timePrecision)
+    point, start, end = node.text(CMI.pointInTime), node.text(CMI.startTime), node.text(CMI.endTime)
+    parts = [point, start, end]
+    phrase = period(point, start, end, vocab.precision(precision.iri if precision else None), node.text(CMI.edtf))
+    if not phrase:
+        return None
+    machine = node.text(CMI.edtf) or "/".join(t for t in parts if t)
+    return Value(Term("literal", machine, datatype=DATE_TIME), phrase)
+
+
+def _readable(value: Value, node: Node, prop: str, vocab) -> Value:
+    """A dateTime value labelled to its node's precision (bounds to their own precision)."""
+    if value.term.datatype != DATE_TIME:
+        return value
+    bound = prop in (str(CMI.earliest), str(CMI.latest))
+    precision = node.first(CMI.boundsPrecision if bound else CMI.timePrecision)
+    return Value(value.term, when(value.term.value, vocab.precision(precision.iri if precision else None)))
 
 
 def _claims(iri: str) -> tuple[dict[str, list[Claim]], list[Disagreement]]:

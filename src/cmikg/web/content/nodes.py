@@ -12,7 +12,7 @@ from decimal import Decimal
 from cmikg.namespaces import CMI, PROV, RDF, RDFS
 from cmikg.web.content.page_queries import Row, Term
 from cmikg.web.content.vocabulary import Vocabulary, local_name
-from cmikg.web.formatting import number, when
+from cmikg.web.formatting import number, period
 from cmikg.web.links import entity_path
 
 
@@ -128,6 +128,7 @@ SHOWN_APART = {
         CMI.edtf,
         CMI.timeText,
         CMI.note,
+        CMI.undated,
         PROV.wasDerivedFrom,
         CMI.contradicts,
         CMI.disputes,
@@ -172,6 +173,7 @@ class Claim:
     precision: int
     edtf: str
     time_text: str
+    undated: bool
     note: str
     qualifiers: list[tuple[str, Value]]
     references: list[Reference]
@@ -211,16 +213,13 @@ class Claim:
 
     @property
     def time(self) -> str:
-        """The claim's time to its precision: "2007", "1966 – 1974", "from 1963"."""
-        if self.point_in_time:
-            return when(self.point_in_time, self.precision)
-        if self.start and self.end:
-            return f"{when(self.start, self.precision)} – {when(self.end, self.precision)}"
-        if self.start:
-            return f"from {when(self.start, self.precision)}"
-        if self.end:
-            return f"until {when(self.end, self.precision)}"
-        return ""
+        """The claim's time as a historian writes it: "2007", "between 1966 and 1974", "by 2017"."""
+        return period(self.point_in_time, self.start, self.end, self.precision, self.edtf)
+
+    @property
+    def machine_time(self) -> str:
+        """The same time as the graph holds it, for a tooltip: EDTF, else the xsd:dateTime values."""
+        return self.edtf or "/".join(t for t in (self.point_in_time or self.start, self.end) if t)
 
     @property
     def sources(self) -> list[Value]:
@@ -235,7 +234,10 @@ def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
     predicate, precision = node.first(CMI.predicate), node.first(CMI.timePrecision)
     iris = lambda prop: sorted(v.iri for v in node.values(prop))  # noqa: E731
     qualifiers = [
-        (vocab.label(prop), value) for prop, values in node.props.items() if prop not in SHOWN_APART for value in values
+        (vocab.label(prop), value)
+        for prop, values in node.props.items()
+        if prop not in SHOWN_APART and prop not in vocab.shortcuts
+        for value in values
     ]
     return Claim(
         iri=node.iri,
@@ -257,6 +259,7 @@ def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
         precision=vocab.precision(precision.iri if precision else None),
         edtf=node.text(CMI.edtf),
         time_text=node.text(CMI.timeText),
+        undated=node.text(CMI.undated) == "true",
         note=node.text(CMI.note),
         qualifiers=sorted(qualifiers, key=lambda q: (q[0], q[1].text, q[1].term.value)),
         references=references_of(node, nodes),

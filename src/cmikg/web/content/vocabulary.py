@@ -20,6 +20,8 @@ PRECISION_DECADE, PRECISION_YEAR, PRECISION_MONTH, PRECISION_DAY = 8, 9, 10, 11
 class Vocabulary:
     labels: dict[str, dict[str, str]] = field(default_factory=dict)
     notations: dict[str, str] = field(default_factory=dict)
+    #: Properties the build derives as shortcuts (``cmi:derivedShortcut true``).
+    shortcuts: set[str] = field(default_factory=set)
 
     def label(self, iri: str, lang: str = "en") -> str:
         """The term's label in ``lang`` (English as fallback), else its prefixed name."""
@@ -46,6 +48,8 @@ def _load() -> Vocabulary:
         vocab.labels.setdefault(iri, {}).setdefault(label.lang or "en", label.value)
         if "notation" in row:
             vocab.notations[iri] = row["notation"].value
+        if "shortcut" in row and row["shortcut"].value == "true":
+            vocab.shortcuts.add(iri)
     return vocab
 
 
