@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 
 import requests
 
@@ -28,7 +29,22 @@ def mix() -> list[str]:
     return examples + FIXED_MIX
 
 
+#: A polite client waits as a 429's Retry-After says, a bounded number of times.
+MAX_RETRIES = 30
+
+
 def ask(endpoint, session: requests.Session, query: str, k: int) -> tuple[int, str]:
+    """One query, retried after a 429 (the endpoint's admission control) as Retry-After says."""
+    for _ in range(MAX_RETRIES):
+        response = _send(endpoint, session, query, k)
+        if response.status_code != 429:
+            return response.status_code, normalised(response)
+        assert response.headers.get("Retry-After"), "a 429 must say when to come back"
+        time.sleep(min(float(response.headers["Retry-After"]), 2.0))
+    return response.status_code, normalised(response)
+
+
+def _send(endpoint, session: requests.Session, query: str, k: int) -> requests.Response:
     graph = query.lstrip().upper().startswith("CONSTRUCT") or "\nCONSTRUCT" in query.upper()
     accept = "application/n-triples" if graph else ACCEPTS[k % len(ACCEPTS)]
     if k % 2:
@@ -40,7 +56,7 @@ def ask(endpoint, session: requests.Session, query: str, k: int) -> tuple[int, s
             timeout=60,
             headers={"Accept": accept, "Content-Type": "application/sparql-query"},
         )
-    return response.status_code, normalised(response)
+    return response
 
 
 def normalised(response: requests.Response) -> str:

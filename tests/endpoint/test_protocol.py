@@ -193,7 +193,7 @@ def test_malformed_query_is_400_with_the_parsers_position(endpoint):
     assert response.status_code == 400
     assert "syntax error" in response.text and "1:" in response.text
     response = endpoint.query("SELECT ?s WHERE {\n  ?s ?p ?o .\n  FILTER(\n}")
-    assert response.status_code == 400 and "4:" in response.text
+    assert response.status_code == 400 and ("4:" in response.text or "line 4" in response.text)
 
 
 def test_empty_and_missing_queries_are_400_saying_so(endpoint):

@@ -118,7 +118,9 @@ def normalised(response: requests.Response) -> tuple:
 
 def order_keys(query: str) -> list[str]:
     """The variables of the query's last ORDER BY clause (none when it does not order)."""
-    clauses = re.findall(r"\bORDER\s+BY\b(.*?)(?:\bLIMIT\b|\bOFFSET\b|$)", query, re.IGNORECASE | re.DOTALL)
+    clauses = re.findall(
+        r"\bORDER\s+BY\b(.*?)(?=\bLIMIT\b|\bOFFSET\b|\bORDER\s+BY\b|$)", query, re.IGNORECASE | re.DOTALL
+    )
     return re.findall(r"[?$](\w+)", clauses[-1]) if clauses else []
 
 
@@ -186,7 +188,9 @@ def test_time_limit_when_the_store_hangs(store: Oxigraph, tmp_path: Path) -> Non
     proxy = CuttingProxy(store.port, cut_after=20_000, mode="stall")
     replica = serve(tmp_path, "--backend", proxy.url("/query"), "--timeout", "2")
     try:
-        padded = "# " + "x" * 30_000 + "\nASK { ?s ?p ?o }"
+        # A long literal, not a comment: the replica sends the store its own reading of the
+        # query, without comments, so only text that means something makes the request long.
+        padded = 'ASK { ?s ?p ?o FILTER(STR(?o) != "' + "x" * 30_000 + '") }'
         hung = replica.sparql(padded)
     finally:
         stop_process(replica.process)

@@ -58,7 +58,9 @@ def page(base: str, path: str) -> str:
     response = requests.get(base + path, timeout=60)
     assert response.status_code == 200, (base, path, response.status_code)
     text = response.text.replace(base, "BASE").replace(f"Dataset version {version}.", "Dataset version VERSION.")
-    return text.replace(version, "VERSION") if path.endswith("/dataset") else text
+    if not path.endswith("/dataset"):
+        return text
+    return text.replace(version, "VERSION").replace(version.replace(".", "-"), "VERSION")
 
 
 def sample_paths(graph: Graph) -> list[str]:

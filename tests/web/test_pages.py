@@ -178,7 +178,8 @@ def test_a_syntax_error_is_shown_with_its_line_and_column(site):
     query = "SELECT ?s WHERE {\n  ?s ?p \n"
     page = site.get("/query?query=" + quote(query))
     assert page.status_code == 400
-    assert 'role="alert"' in page.text and "line 3" in page.text
+    # The reading stops where the text ends: after "?p" on line 2, before the brace is closed.
+    assert 'role="alert"' in page.text and "line 2, column 8" in page.text
     assert "Traceback" not in page.text
 
 

@@ -260,7 +260,7 @@ def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
         edtf=node.text(CMI.edtf),
         time_text=node.text(CMI.timeText),
         undated=node.text(CMI.undated) == "true",
-        note=node.text(CMI.note),
+        note=" ".join(sorted(v.term.value for v in node.values(CMI.note))),  # every note, in one order
         qualifiers=sorted(qualifiers, key=lambda q: (q[0], q[1].text, q[1].term.value)),
         references=references_of(node, nodes),
         contradicts=iris(CMI.contradicts),
