@@ -21,14 +21,15 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
 from cmikg.build import evidence
-from cmikg.config import Settings
 from cmikg.build.context import build_context, to_jsonld
 from cmikg.build.derivation import derived_triples
-from cmikg.errors import ValidationFailed
+from cmikg.build.forked import ForkedCall
 from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
-from cmikg.namespaces import BASE, CMI, DATASET, ID, PREFIXES, RDF, VOID, XSD
-from cmikg.build.reasoning import Inconsistent, check_consistency, declared_terms
+from cmikg.build.reasoning import Inconsistent, declared_terms, start_consistency_check
 from cmikg.build.validation import run_shacl, short
+from cmikg.config import Settings
+from cmikg.errors import ValidationFailed
+from cmikg.namespaces import BASE, CMI, DATASET, ID, PREFIXES, RDF, VOID, XSD
 from cmikg.wikidata.checks import build_problems as wikidata_problems
 
 DUMPS = {"cmikg.nt": "nt", "cmikg.ttl": "turtle", "cmikg.jsonld": "json-ld", "cmikg.rdf": "xml"}
@@ -45,30 +46,60 @@ class CheckedGraph:
 
 def check(settings: Settings, reason: bool = True) -> CheckedGraph:
     """Run every check; raise :class:`ValidationFailed` listing every problem found."""
-    timings: dict[str, float] = {}
+    loaded, shapes = load(settings)
+    return verify(settings, loaded, shapes, reason)
+
+
+def load(settings: Settings) -> tuple[CheckedGraph, Graph]:
+    """Parse the ontology, the data and the shapes, and add the derived triples (not yet checked)."""
     clock = time.perf_counter()
     sources = load_sources(settings)
     shapes = load_shapes(settings)
     full = sources.union()
     full += derived_triples(sources.ontology, sources.data)
-    timings["parse"] = time.perf_counter() - clock
+    return CheckedGraph(sources, full, {"parse": time.perf_counter() - clock}), shapes
 
+
+def verify(settings: Settings, loaded: CheckedGraph, shapes: Graph, reason: bool = True) -> CheckedGraph:
+    """Check a loaded graph; raise :class:`ValidationFailed` listing every problem found.
+
+    HermiT runs in its own process from the start, so the reasoner and the Python checks
+    (SHACL, quotes, Wikidata links) share the machine's cores instead of running one after
+    the other; its answer is awaited only once the others have passed.
+    """
+    sources, full, timings = loaded.sources, loaded.graph, loaded.timings
+    reasoner = start_consistency_check(full) if reason else None
+    try:
+        _run_checks(settings, sources, shapes, full, timings)
+        if reasoner is not None:
+            clock = time.perf_counter()
+            try:
+                reasoner.result(sources)
+            except Inconsistent as exc:
+                raise ValidationFailed(str(exc), exc.explanations) from exc
+            timings["hermit_wait"] = time.perf_counter() - clock
+    finally:
+        if reasoner is not None:
+            reasoner.close()
+    return loaded
+
+
+def _run_checks(
+    settings: Settings, sources: SourceGraph, shapes: Graph, full: Graph, timings: dict[str, float]
+) -> None:
+    """Every check but the reasoner's; raise :class:`ValidationFailed` listing every problem found."""
+    clock = time.perf_counter()
     problems = undeclared_terms(sources) + dangling_links(sources, full)
+    timings["terms"] = time.perf_counter() - clock
     clock = time.perf_counter()
     problems += [str(v) for v in run_shacl(sources, shapes, full)]
     timings["shacl"] = time.perf_counter() - clock
+    clock = time.perf_counter()
     problems += evidence.check_quotes(sources, settings)
     problems += wikidata_problems(settings, sources)  # Wikidata links: see cmikg.wikidata.checks
+    timings["quotes_wikidata"] = time.perf_counter() - clock
     if problems:
         raise ValidationFailed(f"{len(problems)} problem(s) in the graph", problems)
-    if reason:
-        clock = time.perf_counter()
-        try:
-            check_consistency(full, sources)
-        except Inconsistent as exc:
-            raise ValidationFailed(str(exc), exc.explanations) from exc
-        timings["hermit"] = time.perf_counter() - clock
-    return CheckedGraph(sources, full, timings)
 
 
 def undeclared_terms(sources: SourceGraph) -> list[str]:
@@ -114,12 +145,35 @@ def canonical_ntriples(graph: Graph) -> str:
 
 
 def build(settings: Settings) -> dict:
-    """Check everything, then write ``dist/`` atomically. Returns the build report."""
+    """Check everything and write ``dist/`` atomically. Returns the build report.
+
+    The outputs are written into a staging folder by a forked child while the parent runs
+    the checks; they are swapped in only when every check has passed and the child is done,
+    so ``dist/`` still never holds an unchecked build.
+    """
     started = time.perf_counter()
-    checked = check(settings)
-    report = write_dist(settings, checked)
+    loaded, shapes = load(settings)
+    settings.dist.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".dist-", dir=settings.dist.parent))
+    writer = ForkedCall(_timed_outputs, settings, loaded, staging)
+    try:
+        checked = verify(settings, loaded, shapes)
+        clock = time.perf_counter()
+        report, checked.timings["write"] = writer.result()
+        checked.timings["write_wait"] = time.perf_counter() - clock
+        _swap_in(staging, settings.dist)
+    except BaseException:
+        writer.cancel()
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     report_timings = dict(checked.timings, total=time.perf_counter() - started)
     return {**report, "timings_seconds": {k: round(v, 2) for k, v in report_timings.items()}}
+
+
+def _timed_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> tuple[dict, float]:
+    clock = time.perf_counter()
+    report = _write_outputs(settings, checked, out)
+    return report, time.perf_counter() - clock
 
 
 def write_dist(settings: Settings, checked: CheckedGraph) -> dict:
