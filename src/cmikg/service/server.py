@@ -70,9 +70,11 @@ def serve(args: argparse.Namespace) -> int:
         backend = RemoteBackend(args.backend, settings)
     else:
         from cmikg.engines.embedded import EmbeddedBackend
+        from cmikg.engines.result_cache import with_result_cache
 
         disk = getattr(args, "disk_store", None)
         backend = EmbeddedBackend(settings, pool_size=threads, disk_store=Path(disk) if disk else None)
+        backend = with_result_cache(backend, _cache_bytes(args))
     app = create_app(settings, backend)
     loaded = time.perf_counter() - clock
     guarded = backend_of(app)
@@ -104,6 +106,15 @@ def serve(args: argparse.Namespace) -> int:
     }
     _Gunicorn(app, options).run()
     return 0
+
+
+def _cache_bytes(args: argparse.Namespace) -> int:
+    from cmikg.engines.result_cache import DEFAULT_MAX_BYTES
+
+    value = getattr(args, "cache_bytes", None)
+    if value is not None and value < 0:
+        raise CmikgError(f"--cache-bytes {value}: give a number of bytes, 0 or more")
+    return DEFAULT_MAX_BYTES if value is None else value
 
 
 def _start_workers(backend) -> None:
