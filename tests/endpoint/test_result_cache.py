@@ -80,6 +80,7 @@ def test_ordinary_queries_are_kept() -> None:
     assert is_cacheable("SELECT ?label WHERE { ?s rdfs:label ?label FILTER(CONTAINS(?label, 'Cuba')) }")
 
 
+@pytest.mark.server
 def test_the_server_answers_a_repeat_from_the_cache_and_the_same(endpoint) -> None:
     first = endpoint.query(COUNT + " # repeat test")
     before = requests.get(f"{endpoint.base}/health", timeout=30).json()["result_cache"]
@@ -91,6 +92,7 @@ def test_the_server_answers_a_repeat_from_the_cache_and_the_same(endpoint) -> No
     assert after["bytes"] <= after["max_bytes"]
 
 
+@pytest.mark.server
 def test_now_is_evaluated_afresh_for_every_request(endpoint) -> None:
     query = "SELECT (STR(NOW()) AS ?t) WHERE {}"
     times = {endpoint.select(query)[0]["t"]["value"] for _ in range(3)}
