@@ -54,9 +54,16 @@ class ConsistencyCheck:
         self.folder = Path(tempfile.mkdtemp(prefix="cmikg-owl-"))
         path = self.folder / "union.nt"
         graph.serialize(path, format="nt", encoding="utf-8")
-        command = [owlready2.JAVA_EXE, *_JVM_OPTIONS, f"-Xmx{owlready2.reasoning.JAVA_MEMORY}M",
-                   "-cp", owlready2.reasoning._HERMIT_CLASSPATH, "org.semanticweb.HermiT.cli.CommandLine",
-                   "-k", path.as_uri()]
+        command = [
+            owlready2.JAVA_EXE,
+            *_JVM_OPTIONS,
+            f"-Xmx{owlready2.reasoning.JAVA_MEMORY}M",
+            "-cp",
+            owlready2.reasoning._HERMIT_CLASSPATH,
+            "org.semanticweb.HermiT.cli.CommandLine",
+            "-k",
+            path.as_uri(),
+        ]
         try:
             self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         except OSError as exc:
@@ -72,8 +79,10 @@ class ConsistencyCheck:
         if self.process.returncode == 1 and b"Inconsistent ontology" in output:
             raise Inconsistent(explain_disjointness(self.graph, sources))
         if self.process.returncode != 0 or _SATISFIABLE not in output:
-            raise CmikgError(f"HermiT failed (exit status {self.process.returncode}): "
-                               f"{output.decode('utf-8', 'replace').strip()[-2000:]}")
+            raise CmikgError(
+                f"HermiT failed (exit status {self.process.returncode}): "
+                f"{output.decode('utf-8', 'replace').strip()[-2000:]}"
+            )
 
     def close(self) -> None:
         """Stop HermiT if it still runs (a build that failed elsewhere) and remove its input."""

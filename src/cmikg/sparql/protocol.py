@@ -243,8 +243,12 @@ def health() -> Response:
     cache = getattr(backend, "cache", None)
     if cache is not None:
         kept, used = cache.usage()
-        body["result_cache"] = {"max_bytes": cache.max_bytes, "answers": kept, "bytes": used,
-                                "this_worker": vars(cache.stats)}
+        body["result_cache"] = {
+            "max_bytes": cache.max_bytes,
+            "answers": kept,
+            "bytes": used,
+            "this_worker": vars(cache.stats),
+        }
     return current_app.json.response(body)
 
 
