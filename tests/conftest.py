@@ -99,6 +99,23 @@ def cmikg_command() -> list[str]:
     return [sys.executable, "-m", "cmikg"]
 
 
+def serve_command(settings: Settings, port: int, *options: str) -> list[str]:
+    """``cmikg serve`` of ``settings.dist`` on 127.0.0.1:``port``, with extra serve ``options``."""
+    return [
+        *cmikg_command(),
+        "--project",
+        str(settings.root),
+        "--dist",
+        str(settings.dist),
+        "serve",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        *options,
+    ]
+
+
 def oxigraph_exe() -> str:
     """The ``oxigraph`` server command from the test extras, beside this interpreter."""
     exe = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))

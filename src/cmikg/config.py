@@ -48,6 +48,14 @@ class Settings:
     #: Where an allowed SERVICE IRI is actually sent (lets tests use a local stand-in).
     service_map: dict[str, str] = field(default_factory=dict)
     public_base: str = ""
+    #: Host header values (``name`` or ``name:port``) trusted to build absolute URLs when
+    #: no ``public_base`` is set; any other Host gets ``default_base``.
+    allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
+    default_base: str = "http://localhost/"
+    #: Request threads per HTTP worker: client queries get all but one (guard/admission.py).
+    threads: int = 4
+    #: Client queries one address may run at once per HTTP worker (0: half the slots).
+    max_client_queries: int = 0
 
     @classmethod
     def discover(cls, root: Path | None = None, dist: Path | None = None) -> Settings:

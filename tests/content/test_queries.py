@@ -110,13 +110,6 @@ def test_missions_answering_natural_disasters(store: EmbeddedStore) -> None:
     assert ("Chile", "1960") in hosts and ("Pakistan", "2005") in hosts and ("Haiti", "2010") in hosts
 
 
-def test_claims_resting_only_on_state_media(store: EmbeddedStore) -> None:
-    found = rows(store, "claims-resting-only-on-state-media")
-    labels = " ".join(r["claimLabel"] for r in found)
-    assert "Granma" in labels
-    assert all("granma" in r["source"] for r in found)
-
-
 def test_where_sources_disagree(store: EmbeddedStore) -> None:
     found = rows(store, "where-sources-disagree")
     hows = {r["how"] for r in found}

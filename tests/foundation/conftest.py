@@ -16,4 +16,5 @@ FIXTURES = Path(__file__).parent / "fixtures"
 def mini_project(copy_project) -> Settings:
     settings = copy_project(with_graph=False)
     shutil.copyfile(FIXTURES / "mini.ttl", settings.graph_dir / "mini.ttl")
+    shutil.copyfile(FIXTURES / "tensions-dismissed.csv", settings.graph_dir / "tensions-dismissed.csv")
     return settings

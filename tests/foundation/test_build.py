@@ -80,7 +80,7 @@ def test_uncontested_relation_claims_become_direct_triples(mini_project: Setting
         + """
 claim:cuba-chile-mission a cmi:Claim ;
     rdfs:label "Cuba sent medical personnel to Chile"@en ;
-    cmi:subject country:cub ; cmi:predicate cmi:sentMissionTo ; cmi:valueEntity country:chl ;
+    cmi:subject country:cub ; cmi:predicate cmi:sentMissionTo ; cmi:valueEntity country:chl ; cmi:edtf "1960" ;
     prov:wasDerivedFrom [ a cmi:Reference ; cmi:statedIn source:article ; cmi:reportedIn source:article ;
         cmi:quote "In 1960, Cuba sent an emergency brigade to Chile" ; cmi:quoteStart 2497 ; cmi:quoteEnd 2545 ] .
 """

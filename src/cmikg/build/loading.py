@@ -19,7 +19,6 @@ from cmikg.config import Settings
 from cmikg.errors import InputError
 from cmikg.namespaces import CMI, ID, PREFIXES, RDF
 
-
 # Keep literals as curators wrote them: rdflib would otherwise rewrite Wikidata-style
 # "2007-01-01T00:00:00Z" as "...+00:00", which is the same instant but not the same text.
 rdflib.NORMALIZE_LITERALS = False
@@ -33,6 +32,8 @@ class SourceGraph:
     data: Graph
     origin: dict[Node, str] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    #: Each graph file's own triples, to name the file of one triple in a message.
+    parts: dict[str, Graph] = field(default_factory=dict)
 
     def union(self) -> Graph:
         """Ontology and data together: what the shapes and the reasoner look at."""
@@ -44,6 +45,11 @@ class SourceGraph:
 
     def where(self, node: Node) -> str:
         return self.origin.get(node, "?")
+
+    def file_of(self, triple: tuple[Node, Node, Node]) -> str:
+        """The first graph file that holds ``triple`` (else where its subject came from)."""
+        found = next((name for name, graph in self.parts.items() if triple in graph), None)
+        return found or self.where(triple[0])
 
 
 def new_graph() -> Graph:
@@ -107,6 +113,7 @@ def load_sources(settings: Settings) -> SourceGraph:
         name = settings.rel(path)
         graph = skolemize(parse_file(path, settings))
         result.files.append(name)
+        result.parts[name] = graph
         for subject in graph.subjects(unique=True):
             result.origin.setdefault(subject, name)
         result.data += graph

@@ -13,6 +13,7 @@ import json
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,15 +23,19 @@ from rdflib.compare import to_canonical_graph
 
 from cmikg.build import evidence
 from cmikg.build.context import build_context, to_jsonld
-from cmikg.build.derivation import derived_triples
+from cmikg.build.derivation import derive
 from cmikg.build.forked import ForkedCall
 from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
-from cmikg.build.reasoning import Inconsistent, declared_terms, start_consistency_check
-from cmikg.build.validation import run_shacl, short
+from cmikg.build.reasoning import Inconsistent, start_consistency_check
+from cmikg.build.sparql_checks import Judgement, run_checks
+from cmikg.build.tables import row_counts, write_tables
+from cmikg.build.timebounds import TimeFormatError
+from cmikg.build.validation import run_shacl
 from cmikg.config import Settings
-from cmikg.errors import ValidationFailed
-from cmikg.namespaces import BASE, CMI, DATASET, ID, PREFIXES, RDF, VOID, XSD
+from cmikg.errors import InputError, ValidationFailed
+from cmikg.namespaces import BASE, CMI, DATASET, PREFIXES, RDF, VOID, XSD
 from cmikg.wikidata.checks import build_problems as wikidata_problems
+from cmikg.wikidata.quickstatements import build_batch
 
 DUMPS = {"cmikg.nt": "nt", "cmikg.ttl": "turtle", "cmikg.jsonld": "json-ld", "cmikg.rdf": "xml"}
 
@@ -42,35 +47,50 @@ class CheckedGraph:
     sources: SourceGraph
     graph: Graph
     timings: dict[str, float] = field(default_factory=dict)
+    tensions: Judgement = field(default_factory=lambda: Judgement(0, 0, 0))
 
 
-def check(settings: Settings, reason: bool = True) -> CheckedGraph:
-    """Run every check; raise :class:`ValidationFailed` listing every problem found."""
-    loaded, shapes = load(settings)
-    return verify(settings, loaded, shapes, reason)
+def check(
+    settings: Settings, reason: bool = True, when_derived: Callable[[CheckedGraph], None] | None = None
+) -> CheckedGraph:
+    """Run every check; raise :class:`ValidationFailed` listing every problem found.
 
-
-def load(settings: Settings) -> tuple[CheckedGraph, Graph]:
-    """Parse the ontology, the data and the shapes, and add the derived triples (not yet checked)."""
+    HermiT runs in its own process from the moment the graph is complete, so the reasoner
+    and the Python checks (SHACL, quotes, Wikidata links) share the machine's cores instead
+    of running one after the other; its answer is awaited only once the others have passed.
+    ``when_derived`` is called with the graph as it will be written, before the slower checks
+    run (the build starts writing ``dist/`` beside them).
+    """
+    timings: dict[str, float] = {}
     clock = time.perf_counter()
     sources = load_sources(settings)
     shapes = load_shapes(settings)
     full = sources.union()
-    full += derived_triples(sources.ontology, sources.data)
-    return CheckedGraph(sources, full, {"parse": time.perf_counter() - clock}), shapes
-
-
-def verify(settings: Settings, loaded: CheckedGraph, shapes: Graph, reason: bool = True) -> CheckedGraph:
-    """Check a loaded graph; raise :class:`ValidationFailed` listing every problem found.
-
-    HermiT runs in its own process from the start, so the reasoner and the Python checks
-    (SHACL, quotes, Wikidata links) share the machine's cores instead of running one after
-    the other; its answer is awaited only once the others have passed.
-    """
-    sources, full, timings = loaded.sources, loaded.graph, loaded.timings
+    timings["parse"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    try:
+        derived, store = derive(sources.ontology, sources.data, settings.root)
+    except TimeFormatError as exc:
+        raise InputError(f"{sources.where(exc.node)}: {exc}") from exc
+    full += derived
+    timings["derivation"] = time.perf_counter() - clock
     reasoner = start_consistency_check(full) if reason else None
     try:
-        _run_checks(settings, sources, shapes, full, timings)
+        clock = time.perf_counter()
+        problems, tensions = run_checks(store, sources, settings)
+        timings["sparql_checks"] = time.perf_counter() - clock
+        checked = CheckedGraph(sources, full, timings, tensions)
+        if when_derived is not None:
+            when_derived(checked)
+        clock = time.perf_counter()
+        problems += [str(v) for v in run_shacl(sources, shapes, full)]
+        timings["shacl"] = time.perf_counter() - clock
+        clock = time.perf_counter()
+        problems += evidence.check_quotes(sources, settings)
+        problems += wikidata_problems(settings, sources)  # Wikidata links: see cmikg.wikidata.checks
+        timings["quotes_wikidata"] = time.perf_counter() - clock
+        if problems:
+            raise ValidationFailed(f"{len(problems)} problem(s) in the graph", problems)
         if reasoner is not None:
             clock = time.perf_counter()
             try:
@@ -81,48 +101,7 @@ def verify(settings: Settings, loaded: CheckedGraph, shapes: Graph, reason: bool
     finally:
         if reasoner is not None:
             reasoner.close()
-    return loaded
-
-
-def _run_checks(
-    settings: Settings, sources: SourceGraph, shapes: Graph, full: Graph, timings: dict[str, float]
-) -> None:
-    """Every check but the reasoner's; raise :class:`ValidationFailed` listing every problem found."""
-    clock = time.perf_counter()
-    problems = undeclared_terms(sources) + dangling_links(sources, full)
-    timings["terms"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    problems += [str(v) for v in run_shacl(sources, shapes, full)]
-    timings["shacl"] = time.perf_counter() - clock
-    clock = time.perf_counter()
-    problems += evidence.check_quotes(sources, settings)
-    problems += wikidata_problems(settings, sources)  # Wikidata links: see cmikg.wikidata.checks
-    timings["quotes_wikidata"] = time.perf_counter() - clock
-    if problems:
-        raise ValidationFailed(f"{len(problems)} problem(s) in the graph", problems)
-
-
-def undeclared_terms(sources: SourceGraph) -> list[str]:
-    """Classes and properties in the project namespace that the ontology does not declare."""
-    classes, properties = declared_terms(sources.ontology)
-    problems = []
-    for s, p, o in sources.data:
-        if str(p).startswith(str(CMI)) and p not in properties:
-            problems.append(f"{sources.where(s)}: {short(s)} uses {short(p)}, which the ontology does not declare")
-        if p == RDF.type and str(o).startswith(str(CMI)) and o not in classes:
-            problems.append(f"{sources.where(s)}: {short(s)} is typed {short(o)}, which the ontology does not declare")
-    return sorted(set(problems))
-
-
-def dangling_links(sources: SourceGraph, full: Graph) -> list[str]:
-    """Links to project IRIs that nothing describes (usually a typo in a slug)."""
-    typed = set(full.subjects(RDF.type, None))
-    problems = []
-    for s, p, o in sources.data:
-        if isinstance(o, URIRef) and str(o).startswith(str(ID)) and o not in typed and o != DATASET:
-            problems.append(f"{sources.where(s)}: {short(s)} {short(p)} {short(o)}: "
-                            f"{short(o)} is not defined anywhere (no rdf:type)")
-    return sorted(set(problems))
+    return checked
 
 
 def canonical_graph(graph: Graph) -> Graph:
@@ -139,8 +118,9 @@ def canonical_graph(graph: Graph) -> Graph:
 
 def canonical_ntriples(graph: Graph) -> str:
     """Sorted N-Triples of an already canonical graph: the dataset's fingerprint."""
-    lines = {line for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()
-             if line.strip()}
+    lines = {
+        line for line in graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines() if line.strip()
+    }
     return "".join(f"{line}\n" for line in sorted(lines))
 
 
@@ -148,22 +128,24 @@ def build(settings: Settings) -> dict:
     """Check everything and write ``dist/`` atomically. Returns the build report.
 
     The outputs are written into a staging folder by a forked child while the parent runs
-    the checks; they are swapped in only when every check has passed and the child is done,
-    so ``dist/`` still never holds an unchecked build.
+    the slower checks; they are swapped in only when every check has passed and the child
+    is done, so ``dist/`` still never holds an unchecked build.
     """
     started = time.perf_counter()
-    loaded, shapes = load(settings)
     settings.dist.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".dist-", dir=settings.dist.parent))
-    writer = ForkedCall(_timed_outputs, settings, loaded, staging)
+    writers: list[ForkedCall] = []
     try:
-        checked = verify(settings, loaded, shapes)
+        checked = check(
+            settings, when_derived=lambda c: writers.append(ForkedCall(_timed_outputs, settings, c, staging))
+        )
         clock = time.perf_counter()
-        report, checked.timings["write"] = writer.result()
+        report, checked.timings["write"] = writers[0].result()
         checked.timings["write_wait"] = time.perf_counter() - clock
         _swap_in(staging, settings.dist)
     except BaseException:
-        writer.cancel()
+        for writer in writers:
+            writer.cancel()
         shutil.rmtree(staging, ignore_errors=True)
         raise
     report_timings = dict(checked.timings, total=time.perf_counter() - started)
@@ -207,9 +189,13 @@ def _write_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> dict
     _write_json(out / "context.jsonld", context)
     _write_json(out / "cmikg.jsonld", to_jsonld(nt, context))
     shutil.copyfile(settings.ontology_file, out / "ontology.ttl")
+    if (settings.graph_dir / "wikidata" / "snapshot.json").is_file():  # for cmikg.open().wikidata_snapshot()
+        shutil.copyfile(settings.graph_dir / "wikidata" / "snapshot.json", out / "wikidata-snapshot.json")
     write_rdfxml(canonical_ntriples(canonical_graph(checked.sources.ontology)), out / "ontology.owl")
     digest = hashlib.sha256(nt.encode("utf-8")).hexdigest()
     report = build_report(settings, checked, digest, len(final))
+    report["quickstatements"] = build_batch(checked.graph, settings.root, out)
+    report["tables"] = row_counts(write_tables(settings, nt, report["version"], digest, out))
     void = void_description(checked.graph, report)
     void.serialize(out / "void.ttl", format="turtle", encoding="utf-8")
     _write_json(out / "build-report.json", report)
@@ -229,8 +215,7 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def _write_checksums(out: Path) -> None:
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n"
-             for p in sorted(out.iterdir()) if p.is_file()]
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(out.iterdir()) if p.is_file()]
     (out / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
 
 
@@ -238,14 +223,21 @@ def build_report(settings: Settings, checked: CheckedGraph, digest: str, triples
     graph = checked.graph
     version = graph.value(DATASET, URIRef("http://www.w3.org/2002/07/owl#versionInfo"))
     from cmikg.build.stats import class_counts, coverage_report  # the stats module reuses the checks
+
     return {
         "dataset": str(DATASET),
         "version": str(version) if version else "unversioned",
         "sha256_ntriples": digest,
         "triples": triples,
         "files": checked.sources.files,
-        "checks": {"syntax": "passed", "shacl": "conforms", "quotes": "all offsets match",
-                   "owl_consistency": "HermiT: consistent"},
+        "checks": {
+            "syntax": "passed",
+            "sparql_checks": "passed",
+            "shacl": "conforms",
+            "quotes": "all offsets match",
+            "owl_consistency": "HermiT: consistent",
+        },
+        "tensions": checked.tensions.as_report(),
         "classes": class_counts(graph),
         "coverage": coverage_report(graph, settings),
     }

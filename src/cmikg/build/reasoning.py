@@ -6,8 +6,10 @@ holds exactly when the ontology and data are consistent. Classifying every class
 individual, as owlready2's ``sync_reasoner`` does, took three times as long and its
 answers were thrown away. HermiT runs as its own process, started by
 :func:`start_consistency_check`, so the build's other checks run beside it. HermiT says
-only *that* the graph is inconsistent; :func:`explain_disjointness` then names the usual
-culprit (a node typed with two disjoint classes) and the file it came from.
+only *that* the graph is inconsistent; :func:`explain` then names the usual culprits and
+the file each came from: a node typed with two disjoint classes, and a triple whose
+property's domain or range makes a node a member of a class disjoint with one it already
+has (``country:ven cmi:position "surgeon"`` makes Venezuela a person).
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from pathlib import Path
 import owlready2
 import owlready2.reasoning
 from rdflib import Graph, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
 
 from cmikg.build.loading import SourceGraph
 from cmikg.build.validation import short
 from cmikg.errors import CmikgError
-from cmikg.namespaces import OWL, RDF
+from cmikg.namespaces import OWL, RDF, RDFS
 
 
 class Inconsistent(Exception):
@@ -77,7 +81,7 @@ class ConsistencyCheck:
         finally:
             self.close()
         if self.process.returncode == 1 and b"Inconsistent ontology" in output:
-            raise Inconsistent(explain_disjointness(self.graph, sources))
+            raise Inconsistent(explain(self.graph, sources))
         if self.process.returncode != 0 or _SATISFIABLE not in output:
             raise CmikgError(
                 f"HermiT failed (exit status {self.process.returncode}): "
@@ -111,6 +115,52 @@ SELECT DISTINCT ?x ?a ?b WHERE {
 """
 
 
+def _disjoint_pairs(graph: Graph) -> set[tuple[Node, Node]]:
+    """Every ordered pair of classes the ontology declares disjoint."""
+    pairs: set[tuple[Node, Node]] = set()
+    for a, b in graph.subject_objects(OWL.disjointWith):
+        pairs |= {(a, b), (b, a)}
+    for group in graph.subjects(RDF.type, OWL.AllDisjointClasses):
+        for members in graph.objects(group, OWL.members):
+            classes = list(Collection(graph, members))
+            pairs |= {(a, b) for a in classes for b in classes if a != b}
+    return pairs
+
+
+def explain_domains(graph: Graph, sources: SourceGraph | None) -> list[str]:
+    """Triples whose property's domain or range clashes with a type the node already has,
+    each named with its file, so a curator sees which statement to change."""
+    disjoint = _disjoint_pairs(graph)
+    if not disjoint:
+        return []
+
+    def supers(cls: Node) -> set[Node]:
+        return set(graph.transitive_objects(cls, RDFS.subClassOf))
+
+    def types(node: Node) -> set[Node]:
+        return {c for t in graph.objects(node, RDF.type) for c in supers(t)}
+
+    lines = []
+    for kind, axiom in (("domain", RDFS.domain), ("range", RDFS.range)):
+        for prop, implied in graph.subject_objects(axiom):
+            wider = supers(implied)
+            for s, _, o in graph.triples((None, prop, None)):
+                node = s if kind == "domain" else o
+                if not isinstance(node, URIRef):
+                    continue
+                clash = next((a for a in types(node) for b in wider if (a, b) in disjoint), None)
+                if clash is None:
+                    continue
+                where = sources.file_of((s, prop, o)) if sources else "?"
+                value = short(o) if isinstance(o, URIRef) else f'"{o}"'
+                lines.append(
+                    f"{where}: the triple {short(s)} {short(prop)} {value} makes {short(node)} a {short(implied)} "
+                    f"(the {kind} of {short(prop)}), but {short(node)} is a {short(clash)}, which the ontology "
+                    "declares disjoint with it"
+                )
+    return sorted(set(lines))
+
+
 def explain_disjointness(graph: Graph, sources: SourceGraph | None) -> list[str]:
     """Nodes that belong to two disjoint classes, with the file they came from."""
     lines = []
@@ -119,12 +169,19 @@ def explain_disjointness(graph: Graph, sources: SourceGraph | None) -> list[str]
         if not isinstance(node, URIRef):
             continue
         where = sources.where(node) if sources else "?"
-        lines.append(f"{where}: {short(node)} is both {short(first)} and {short(second)}, "
-                     "which the ontology declares disjoint")
-    if not lines:
-        lines.append("no node typed with two disjoint classes was found; look for a functional "
-                     "property with two values, or a value outside a property's range")
+        lines.append(
+            f"{where}: {short(node)} is both {short(first)} and {short(second)}, which the ontology declares disjoint"
+        )
     return sorted(set(lines))
+
+
+def explain(graph: Graph, sources: SourceGraph | None) -> list[str]:
+    """Every explanation found, or what to look for when none is."""
+    lines = explain_disjointness(graph, sources) + explain_domains(graph, sources)
+    return lines or [
+        "no node typed with two disjoint classes and no triple clashing with its property's domain or "
+        "range was found; look for a functional property with two values"
+    ]
 
 
 def declared_terms(ontology: Graph) -> tuple[set[URIRef], set[URIRef]]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +21,6 @@ from cmikg.errors import CmikgError
 #: Format name -> the dump in dist/ that holds it.
 DUMPS = {"turtle": "cmikg.ttl", "ntriples": "cmikg.nt", "jsonld": "cmikg.jsonld", "rdfxml": "cmikg.rdf"}
 FORMATS = (*DUMPS, "quickstatements")
-ARTICLE_TEXT = Path("graph/sources/cuban-medical-internationalism.txt")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -71,20 +69,10 @@ def quickstatements_text(settings: Settings, retrieved: dt.date) -> bytes:
 
 
 def retrieved_default(settings: Settings) -> dt.date:
-    """The day the article's copy was last committed: the latest day it is known to have been read."""
-    try:
-        day = subprocess.run(
-            ["git", "-C", str(settings.root), "log", "-1", "--format=%cs", "--", str(ARTICLE_TEXT)],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout.strip()
-        return dt.date.fromisoformat(day)
-    except (OSError, subprocess.SubprocessError, ValueError):
-        raise CmikgError(
-            f"cannot tell when {ARTICLE_TEXT} was retrieved (no git history); give --retrieved YYYY-MM-DD"
-        ) from None
+    """The day the article's copy was last committed (see :func:`article_retrieved`)."""
+    from cmikg.wikidata.quickstatements import article_retrieved
+
+    return article_retrieved(settings.root)
 
 
 def write_output(data: bytes, output: Path | None) -> None:

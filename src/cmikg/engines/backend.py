@@ -92,7 +92,7 @@ class QueryBackend(ABC):
     """What a route may ask of a SPARQL engine."""
 
     #: True when :meth:`run` itself refuses answers over the row cap; otherwise the
-    #: guard in :mod:`cmikg.guard.checks` counts the rows of the returned body.
+    #: guard in :mod:`cmikg.guard.backend` counts the rows of the returned body.
     caps_rows: bool = False
 
     @abstractmethod

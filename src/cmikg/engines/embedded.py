@@ -33,7 +33,8 @@ from cmikg.engines.backend import (
 )
 from cmikg.engines.store import EmbeddedStore, open_read_only, prepare_disk_store
 from cmikg.engines.workers import WorkerPool
-from cmikg.guard.checks import too_many_rows
+from cmikg.guard.admission import time_limit
+from cmikg.guard.rows import too_many_rows
 from cmikg.namespaces import PREFIXES
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -100,7 +101,7 @@ class EmbeddedBackend(QueryBackend):
         self, query: str, media_type: str, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
     ) -> Result:
         job = (query, media_type, tuple(default_graph_uris), tuple(named_graph_uris), self.settings.max_rows)
-        kind, payload = self.pool.call(job, self.settings.query_timeout)
+        kind, payload = self.pool.call(job, time_limit(self.settings.query_timeout))
         if kind == "ok":
             return Result(payload, media_type)
         raise _error(kind, payload, self.settings.max_rows)
@@ -149,6 +150,8 @@ def _error(kind: str, message: str, max_rows: int):
         )
     if kind == "notacceptable":
         return NotAcceptable(message)
+    if kind == "invalid":
+        return QuerySyntax(f"the query cannot be evaluated: {message}")
     return BackendUnavailable(f"the query could not be evaluated: {message}")
 
 
@@ -213,7 +216,10 @@ def evaluate(store: ox.Store, job: tuple) -> tuple[str, object]:
         return "bytes", ""
     except _Unacceptable as exc:
         return "notacceptable", str(exc)
-    except (OSError, ValueError, TypeError, RuntimeError) as exc:
+    except RuntimeError as exc:
+        # the engine's word for a query it parsed but cannot evaluate (an unknown function)
+        return ("invalid" if "not supported" in str(exc) else "error"), str(exc)
+    except (OSError, ValueError, TypeError) as exc:
         return "error", str(exc)
 
 

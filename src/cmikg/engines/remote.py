@@ -8,8 +8,9 @@ them with the next request, and nothing in a replica's memory changes an answer.
 loaded by hand, without a pointer, is queried as it is (its default graph).
 
 The safety checks run before a query gets here (the app wraps every backend in
-:class:`cmikg.guard.checks.GuardedBackend`). The time limit is the HTTP read timeout,
-and, where the store takes one, a timeout parameter written into the backend URL:
+:class:`cmikg.guard.backend.GuardedBackend`, which sends the canonical text of its
+reading, never the client's, and never a SERVICE clause). The time limit is the HTTP
+read timeout, and, where the store takes one, a timeout parameter written into the backend URL:
 ``{timeout_s}`` and ``{timeout_ms}`` in the URL are replaced by the limit, e.g.
 ``http://fuseki:3030/ds/query?timeout={timeout_s}``.
 """

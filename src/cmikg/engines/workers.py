@@ -34,6 +34,10 @@ log = logging.getLogger(__name__)
 
 #: Address space a worker may add to what it inherits; a query that needs more fails alone.
 MEMORY_BUDGET_BYTES = 2 << 30
+#: A query still running after this many seconds has its worker lowered to the least CPU
+#: priority, so short queries keep the cores while long ones run out their time limit.
+LONG_QUERY_SECONDS = 0.5
+LONG_QUERY_NICENESS = 19
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 
@@ -57,6 +61,7 @@ class Worker:
     def __init__(self, pid: int, conn: Connection):
         self.pid = pid
         self.conn = conn
+        self.niced = False
 
     @classmethod
     def start(cls, handler: Handler, sandbox: bool) -> Worker:
@@ -74,11 +79,34 @@ class Worker:
         return cls(pid, parent)
 
     def call(self, job: Any, timeout: float) -> Any:
-        """Send a job and wait for its answer; ``TimeoutError`` once ``timeout`` passes."""
+        """Send a job and wait for its answer; ``TimeoutError`` once ``timeout`` passes. A job
+        that outlasts :data:`LONG_QUERY_SECONDS` runs on at the lowest CPU priority."""
         self.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-        if not self.conn.poll(timeout):
-            raise TimeoutError
+        started = time.monotonic()
+        if not self.conn.poll(min(timeout, LONG_QUERY_SECONDS)):
+            self.lower_priority()
+            if not self.conn.poll(max(0.0, timeout - (time.monotonic() - started))):
+                raise TimeoutError
         return pickle.loads(self.conn.recv_bytes())
+
+    def lower_priority(self) -> None:
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.pid, LONG_QUERY_NICENESS)
+            self.niced = True
+        except OSError:
+            pass
+
+    def restore_priority(self) -> bool:
+        """Back to normal priority after a long job; False when the system does not allow it
+        (then the worker is replaced, which costs a fork)."""
+        if not self.niced:
+            return True
+        try:
+            os.setpriority(os.PRIO_PROCESS, self.pid, os.getpriority(os.PRIO_PROCESS, 0))
+            self.niced = False
+            return True
+        except OSError:
+            return False
 
     def kill(self) -> None:
         try:
@@ -192,7 +220,10 @@ class WorkerPool:
         except queue.Empty:
             raise BackendUnavailable(f"every query worker stayed busy for {timeout:g} s; try again") from None
         try:
-            return worker.call(job, timeout)
+            answer = worker.call(job, timeout)
+            if not worker.restore_priority():
+                worker = self._replace(worker, killed=False, counted=False)
+            return answer
         except TimeoutError:
             worker = self._replace(worker, killed=True)
             raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s and was stopped") from None
@@ -205,12 +236,12 @@ class WorkerPool:
         finally:
             self._idle.put(worker)
 
-    def _replace(self, worker: Worker, killed: bool) -> Worker:
+    def _replace(self, worker: Worker, killed: bool, counted: bool = True) -> Worker:
         clock = time.perf_counter()
         worker.kill()
         if killed:
             self.stats.killed += 1
-        else:
+        elif counted:
             self.stats.crashed += 1
         fresh = self._spawn()
         self.stats.last_replace_seconds = time.perf_counter() - clock

@@ -3,7 +3,7 @@
 The engine's own SERVICE client cannot be told which hosts it may reach, and it runs in a
 sandbox without network anyway. So before a query reaches the engine, every top-level
 ``SERVICE <allowed> { P }`` is sent to the remote endpoint as ``SELECT * WHERE { P }``
-(with the query's prologue), and replaced by ``{ VALUES (?v ...) { ... } }`` holding the
+(canonical, with its IRIs written out), and replaced by ``{ VALUES (?v ...) { ... } }`` holding the
 answer: the same join the SPARQL 1.1 Federated Query spec describes, evaluated in two steps.
 ``SERVICE SILENT`` turns a failure into an empty group, as the spec says.
 
@@ -23,7 +23,8 @@ import requests
 from cmikg import __version__
 from cmikg.config import Settings
 from cmikg.engines.backend import QueryRefused, QueryTimeout, ResultTooLarge, ServiceFailed
-from cmikg.guard.checks import Analysis, ServiceCall, check_target
+from cmikg.guard.addresses import check_target
+from cmikg.guard.reading import QueryReading, ServiceCall
 
 MAX_REDIRECTS = 3
 #: Largest SERVICE answer read, in bytes: the rows then become part of the query text.
@@ -36,31 +37,34 @@ _LANGUAGE = re.compile(r"[a-zA-Z]+(-[a-zA-Z0-9]+)*")
 _VARIABLE = re.compile(r"[A-Za-z0-9_\u00B7\u00C0-\uFFFF]+")
 
 
-def answer_services(query: str, analysis: Analysis, settings: Settings) -> str:
-    """The query with each SERVICE clause replaced by the remote answer as inline data."""
+def answer_services(reading: QueryReading, settings: Settings) -> str:
+    """The canonical text with each SERVICE clause replaced by the remote answer as inline data."""
+    text = reading.text
+    prologue = text[: reading.starts[0]] if len(reading.starts) else ""  # "BASE <…> " or nothing
     pieces: list[str] = []
     last = 0
-    for call in analysis.services:
-        pieces.append(query[last : call.start])
-        pieces.append(_inline(call, analysis, settings))
+    for call in reading.services:
+        pieces.append(text[last : call.start])
+        pieces.append(_inline(call, prologue, settings))
         last = call.end
-    pieces.append(query[last:])
+    pieces.append(text[last:])
     return "".join(pieces)
 
 
-def _inline(call: ServiceCall, analysis: Analysis, settings: Settings) -> str:
+def _inline(call: ServiceCall, prologue: str, settings: Settings) -> str:
+    """The answer as VALUES; with SILENT, a failure or an answer that cannot be read is the empty group."""
     try:
-        variables, rows = fetch(call, analysis.prologue + "SELECT * WHERE " + call.group, settings)
+        variables, rows = fetch(call, prologue + "SELECT * WHERE " + call.group, settings)
+        if len(rows) > settings.max_rows:
+            raise ResultTooLarge(
+                f"SERVICE <{call.iri}> answered more than {settings.max_rows} rows (the row cap); "
+                "add a LIMIT inside the SERVICE group"
+            )
+        return values_block(variables, rows)
     except (ServiceFailed, QueryTimeout):
         if call.silent:
             return "{}"
         raise
-    if len(rows) > settings.max_rows:
-        raise ResultTooLarge(
-            f"SERVICE <{call.iri}> answered more than {settings.max_rows} rows (the row cap); "
-            "add a LIMIT inside the SERVICE group"
-        )
-    return values_block(variables, rows)
 
 
 def fetch(call: ServiceCall, text: str, settings: Settings) -> tuple[list[str], list[dict]]:

@@ -53,6 +53,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="send SERVICE calls for an allowed IRI to another URL (repeatable)",
     )
     p.add_argument("--public-base", default=None, help="public URL prefix used in permalinks")
+    p.add_argument(
+        "--max-client-queries",
+        type=int,
+        default=None,
+        help="queries one client address may run at once per HTTP worker (default: half the threads)",
+    )
+    p.add_argument(
+        "--allowed-host",
+        action="append",
+        default=None,
+        metavar="HOST",
+        help="a Host header (name or name:port) trusted for absolute URLs when --public-base is not given "
+        "(repeatable); any other Host gets the bound address",
+    )
     p.set_defaults(func=_serve)
 
 

@@ -24,6 +24,9 @@ BLUEPRINTS = (
     "cmikg.service.metrics",
     "cmikg.web.linked_data",
     "cmikg.web.pages",
+    "cmikg.web.query_files",
+    "cmikg.reconcile.routes",
+    "cmikg.web.editors",
 )
 #: Bodies smaller than this are sent uncompressed: gzip would not save a packet.
 GZIP_MIN_BYTES = 1024
@@ -42,13 +45,25 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "X-Dataset-Version, Link, ETag, Last-Modified, Content-Length",
 }
+#: On every response: scripts only from this server's own files (no inline script, no
+#: eval), nothing framed elsewhere, no MIME sniffing, and no query text leaked in Referer.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings, backend: QueryBackend | None = None) -> Flask:
     """The app serving ``settings.dist`` through ``backend`` (default: embedded workers)."""
-    from cmikg.guard.checks import GuardedBackend
+    from cmikg.guard.admission import Admission
+    from cmikg.guard.backend import GuardedBackend
     from cmikg.service.metrics import Metrics
     from cmikg.sparql.forms import FastFormRequest
 
@@ -64,11 +79,13 @@ def create_app(settings: Settings, backend: QueryBackend | None = None) -> Flask
     app.extensions["cmikg"] = guarded
     app.extensions["cmikg.settings"] = settings
     app.extensions["cmikg.metrics"] = Metrics()
+    app.extensions["cmikg.admission"] = Admission(settings.threads, settings.max_client_queries)
     for name in BLUEPRINTS:
         module = _optional_module(name)
         if module is not None:
             app.register_blueprint(module.bp)
     _register_error_handlers(app)
+    _register_request_checks(app)
     _register_update_refusal(app)
     _register_common_headers(app)
     return app
@@ -81,6 +98,25 @@ def backend_of(app: Flask) -> QueryBackend:
 
 def settings_of(app: Flask) -> Settings:
     return app.extensions["cmikg.settings"]
+
+
+def admitted(app: Flask):
+    """A slot for one client-written query (see :mod:`cmikg.guard.admission`)."""
+    return app.extensions["cmikg.admission"].admit(request.remote_addr or "", settings_of(app).query_timeout)
+
+
+def public_base(app: Flask) -> str:
+    """Where clients reach this server, ending in ``/``: ``--public-base`` when given; else the
+    request's Host when it is an allowed host; else the default. Never a Host header as such:
+    it would end up in permalinks, the Service Description and VoID, and in caches."""
+    settings = settings_of(app)
+    if settings.public_base:
+        return settings.public_base
+    host = request.host.lower()
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    if host in settings.allowed_hosts or name in settings.allowed_hosts:
+        return f"{request.scheme}://{host}{request.script_root}/"
+    return settings.default_base
 
 
 def _optional_module(name: str):
@@ -101,7 +137,10 @@ def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(QueryError)
     def query_error(exc: QueryError):
         app.extensions["cmikg.metrics"].error(exc)
-        return error_response(exc.status, str(exc))
+        response = error_response(exc.status, str(exc))
+        if exc.status in (429, 503):
+            response.headers["Retry-After"] = str(getattr(exc, "retry_after", 1))
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
@@ -119,8 +158,19 @@ def _register_error_handlers(app: Flask) -> None:
         return error_response(500, f"internal error ({type(exc).__name__}); the request was not answered")
 
 
+def _register_request_checks(app: Flask) -> None:
+    """Before anything reads the request: a query string that is UTF-8, and a chunked body
+    read whole, under the body limit, so no route ever sees a body that was cut short."""
+    from cmikg.service.body import buffer_chunked_body, check_query_string
+
+    @app.before_request
+    def check_request():
+        check_query_string(request.environ)
+        buffer_chunked_body(request.environ, settings_of(app).max_body_bytes)
+
+
 def _register_update_refusal(app: Flask) -> None:
-    from cmikg.guard.checks import refuse_update_request
+    from cmikg.guard.allowlist import refuse_update_request
 
     @app.before_request
     def refuse_updates():
@@ -136,7 +186,7 @@ def _register_common_headers(app: Flask) -> None:
     def common_headers(response: Response) -> Response:
         if "X-Dataset-Version" not in response.headers:
             response.headers["X-Dataset-Version"] = _version(app)
-        for name, value in CORS_HEADERS.items():
+        for name, value in (*CORS_HEADERS.items(), *SECURITY_HEADERS.items()):
             response.headers.setdefault(name, value)
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"

@@ -31,8 +31,14 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         changes["service_allowlist"] = tuple(args.service_allow)
     if args.service_map:
         changes["service_map"] = dict(parse_mapping(item) for item in args.service_map)
+    if getattr(args, "max_client_queries", None):
+        changes["max_client_queries"] = int(args.max_client_queries)
     if args.public_base:
         changes["public_base"] = args.public_base.rstrip("/") + "/"
+    host, port = getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8000)
+    own = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+    changes["allowed_hosts"] = (*settings.allowed_hosts, f"{own}:{port}", *(getattr(args, "allowed_host", None) or ()))
+    changes["default_base"] = f"http://{own}:{port}/"
     return settings.with_(**changes)
 
 
@@ -63,6 +69,7 @@ def serve(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     workers = args.workers or min(os.cpu_count() or 2, 8)
     threads = args.threads or 4
+    settings = settings.with_(threads=threads)
     clock = time.perf_counter()
     if getattr(args, "backend", None):
         from cmikg.engines.remote import RemoteBackend
@@ -73,7 +80,8 @@ def serve(args: argparse.Namespace) -> int:
         from cmikg.engines.result_cache import with_result_cache
 
         disk = getattr(args, "disk_store", None)
-        backend = EmbeddedBackend(settings, pool_size=threads, disk_store=Path(disk) if disk else None)
+        # one query worker per request thread, and one more for the pages' own queries
+        backend = EmbeddedBackend(settings, pool_size=threads + 1, disk_store=Path(disk) if disk else None)
         backend = with_result_cache(backend, _cache_bytes(args))
     app = create_app(settings, backend)
     loaded = time.perf_counter() - clock

@@ -8,8 +8,8 @@ wildcard of the same weight, and the first format listed here breaking remaining
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
+from cmikg.cache import BoundedCache
 from cmikg.engines.backend import BadParameter, NotAcceptable
 
 
@@ -81,10 +81,16 @@ def _weight(fmt: Format, ranges: list[tuple[str, float]]) -> tuple[float, int]:
     return best[1], best[0]
 
 
-@lru_cache(maxsize=512)
+#: Negotiated formats by Accept header (clients send the same few over and over).
+NEGOTIATED: BoundedCache[Format] = BoundedCache("negotiated formats", max_bytes=1 << 20, max_entries=512)
+
+
 def negotiate(formats: tuple[Format, ...], accept: str | None, requested: str | None) -> Format:
-    """The format to send; :class:`NotAcceptable` (406) when none fits. Cached: clients
-    send the same few Accept headers over and over."""
+    """The format to send; :class:`NotAcceptable` (406) when none fits. Cached, bounded in bytes."""
+    return NEGOTIATED.get_or_make("", (formats, accept, requested), lambda: _negotiate(formats, accept, requested))
+
+
+def _negotiate(formats: tuple[Format, ...], accept: str | None, requested: str | None) -> Format:
     if requested:
         return by_name(formats, requested)
     if not accept or not accept.strip():

@@ -14,16 +14,17 @@ import re
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import Blueprint, Flask, Response, current_app, g, request
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, g, request
 from werkzeug.exceptions import UnsupportedMediaType
-from werkzeug.sansio.utils import get_current_url
 
-from cmikg.engines.backend import BadParameter, QuerySyntax
-from cmikg.guard.checks import checked
-from cmikg.service.app import backend_of, settings_of
+from cmikg.cache import BoundedCache
+from cmikg.engines.backend import BadParameter, QueryError, QuerySyntax
+from cmikg.guard.backend import checked
+from cmikg.service.app import admitted, backend_of, settings_of
+from cmikg.service.app import public_base as _public_base
 from cmikg.sparql.description import serialize, service_description, void_description
 from cmikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, negotiate
 
@@ -33,6 +34,8 @@ QUERY_MEDIA_TYPE = "application/sparql-query"
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 bp = Blueprint("sparql", __name__)
+#: The Service Description and VoID, serialised, per endpoint address and format.
+DOCUMENTS: BoundedCache[bytes] = BoundedCache("service documents", max_bytes=4 << 20, max_entries=64)
 
 
 @dataclass
@@ -43,6 +46,7 @@ class ProtocolRequest:
     default_graphs: list[str] = field(default_factory=list)
     named_graphs: list[str] = field(default_factory=list)
     format: str | None = None
+    formats: tuple[str, ...] = ()  # every 'format' value given
 
 
 def read_request() -> ProtocolRequest:
@@ -81,6 +85,7 @@ def _from_params(params, query: str | None, extra=None) -> ProtocolRequest:
         _iris(all_of("default-graph-uri"), "default-graph-uri"),
         _iris(all_of("named-graph-uri"), "named-graph-uri"),
         formats[0] if formats else None,
+        tuple(formats),
     )
 
 
@@ -88,9 +93,14 @@ _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*")
 
 
 def _iris(values: list[str], name: str) -> list[str]:
+    """Each value an absolute IRI the engine accepts (checked here, not in the engine)."""
     for value in values:
         if not _IRI.fullmatch(value):
             raise BadParameter(f"the '{name}' parameter must be an absolute IRI; got {value[:200]!r}")
+        try:
+            ox.NamedNode(value)
+        except ValueError as exc:
+            raise BadParameter(f"the '{name}' parameter is not a valid IRI ({exc}); got {value[:200]!r}") from None
     return values
 
 
@@ -105,41 +115,55 @@ def sparql() -> Response:
     g.query_started = time.perf_counter()
     if not protocol.query.strip():
         raise QuerySyntax("empty query: the 'query' parameter holds no SPARQL text")
-    analysis = checked(protocol.query, settings_of(current_app))
-    fmt = negotiate(
-        GRAPH_FORMATS if analysis.is_graph else RESULT_FORMATS, request.headers.get("Accept"), protocol.format
-    )
+    reading = checked(protocol.query, settings_of(current_app))
+    fmt = answer_format(protocol, GRAPH_FORMATS if reading.is_graph else RESULT_FORMATS)
     tag = etag(protocol, fmt)
     if request.if_none_match.contains_weak(tag):
         return _with_validators(Response(status=304), tag)
     current_app.extensions["cmikg.metrics"].begin()
     g.evaluated = True
-    result = backend_of(current_app).run(protocol.query, fmt.media_type, protocol.default_graphs, protocol.named_graphs)
+    with admitted(current_app):
+        result = backend_of(current_app).run(reading, fmt.media_type, protocol.default_graphs, protocol.named_graphs)
     response = Response(result.body, content_type=fmt.content_type)
     return _with_validators(response, tag)
 
 
-def permalink(protocol: ProtocolRequest) -> str:
-    """A GET URL that gives the same answer (content negotiation aside)."""
-    return _permalink(public_base(), protocol.query or "", tuple(protocol.default_graphs), tuple(protocol.named_graphs))
+def answer_format(protocol: ProtocolRequest, formats: tuple[Format, ...]) -> Format:
+    """The negotiated format. A repeated ``format`` is 400 unless every further value names
+    the first one's format, alone or in a list of media types (SPARQLWrapper sends
+    ``format=json-ld&format=application/ld+json,application/x-json+ld``)."""
+    fmt = negotiate(formats, request.headers.get("Accept"), protocol.format)
+    for value in protocol.formats[1:]:
+        if not any(_names(formats, part.strip(), fmt) for part in value.split(",")):
+            raise BadParameter(
+                f"the 'format' parameter is given {len(protocol.formats)} times, naming different formats "
+                f"({protocol.formats[0]!r}, {value[:80]!r}); give it once"
+            )
+    return fmt
 
 
-@lru_cache(maxsize=1024)
-def _permalink(base: str, query: str, default_graphs: tuple[str, ...], named_graphs: tuple[str, ...]) -> str:
+def _names(formats: tuple[Format, ...], value: str, fmt: Format) -> bool:
+    try:
+        return negotiate(formats, None, value) == fmt
+    except QueryError:
+        return False
+
+
+def permalink(protocol: ProtocolRequest) -> str | None:
+    """A GET URL that gives the same answer (content negotiation aside); None when it would
+    be too long for a Link header (the query alone is longer than that)."""
+    query = protocol.query or ""
+    if len(query) > MAX_LINK_CHARS:
+        return None
     params = [("query", query)]
-    params += [("default-graph-uri", uri) for uri in default_graphs]
-    params += [("named-graph-uri", uri) for uri in named_graphs]
-    return f"{base}sparql?{urlencode(params)}"
+    params += [("default-graph-uri", uri) for uri in protocol.default_graphs]
+    params += [("named-graph-uri", uri) for uri in protocol.named_graphs]
+    return f"{public_base()}sparql?{urlencode(params)}"
 
 
 def public_base() -> str:
-    """Where clients reach this server: the configured public URL, else the request's host."""
-    return settings_of(current_app).public_base or _host_url(request.scheme, request.host)
-
-
-@lru_cache(maxsize=64)
-def _host_url(scheme: str, host: str) -> str:
-    return get_current_url(scheme, host)  # what request.host_url gives, once per distinct host
+    """Where clients reach this server (never an unlisted Host header)."""
+    return _public_base(current_app)
 
 
 def etag(protocol: ProtocolRequest, fmt: Format) -> str:
@@ -164,7 +188,6 @@ def _with_validators(response: Response, tag: str) -> Response:
     return response
 
 
-@lru_cache(maxsize=8)
 def _last_modified(dataset) -> str:
     return formatdate(dataset.modified, usegmt=True) if dataset is not None else ""
 
@@ -174,7 +197,6 @@ def describe_service() -> Response:
     endpoint = f"{public_base()}sparql"
     fmt = negotiate(GRAPH_FORMATS, request.headers.get("Accept"), request.args.get("format"))
     body = _cached(
-        current_app,
         ("sd", endpoint, fmt.media_type),
         lambda: serialize(
             service_description(
@@ -198,7 +220,7 @@ def void() -> Response:
         graph = void_description(settings_of(current_app), backend_of(current_app), endpoint)
         return None if graph is None else serialize(graph, fmt)
 
-    body = _cached(current_app, ("void", endpoint, fmt.media_type), make)
+    body = _cached(("void", endpoint, fmt.media_type), make)
     if body is None:
         return Response(
             "no VoID description: dist/void.ttl is missing (run `cmikg build`)\n", status=404, mimetype="text/plain"
@@ -208,11 +230,8 @@ def void() -> Response:
     return response
 
 
-def _cached(app: Flask, key: tuple, make):
-    cache = app.extensions.setdefault("cmikg.documents", {})
-    if key not in cache:
-        cache[key] = make()
-    return cache[key]
+def _cached(key: tuple, make):
+    return DOCUMENTS.get_or_make(backend_of(current_app).version(), key, make)
 
 
 @bp.get("/health")
@@ -254,9 +273,9 @@ def health() -> Response:
 
 @bp.after_request
 def _query_headers(response: Response) -> Response:
-    link = getattr(g, "permalink", None)
-    if link is not None:
-        if len(link) <= MAX_LINK_CHARS:
+    if "permalink" in g:
+        link = g.permalink
+        if link is not None and len(link) <= MAX_LINK_CHARS:
             response.headers.add("Link", f'<{link}>; rel="canonical"')
         started = getattr(g, "query_started", None)
         if started is not None:

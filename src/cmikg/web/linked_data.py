@@ -225,15 +225,21 @@ def dataset() -> Response:
 
 
 def render_dataset() -> str:
+    from cmikg.web.content import citation
+
     settings = page_queries.settings()
     backend = page_queries.backend()
+    about, version = dataset_info.about(), backend.version()
+    sha256 = dataset_info.checksums(settings).get("cmikg.nt", "")
     return render_template(
         "dataset.html",
-        about=dataset_info.about(),
+        about=about,
+        bibtex=citation.bibtex(about, version, sha256),
+        csl_json=citation.csl_json(about, version, sha256),
         downloads=dataset_info.downloads(settings),
         counts=dataset_info.class_counts(),
         triples=backend.triple_count(),
-        version=backend.version(),
+        version=version,
         alternates=alternates("/doc/" + entity_path(str(DATASET))),
     )
 

@@ -39,9 +39,18 @@ def local_path(iri: str) -> str | None:
 
 
 def href(iri: str) -> str:
-    """A link for ``iri``: the local page of a project IRI, the IRI itself otherwise."""
+    """A link for ``iri``: the local page of a project IRI, the IRI itself when it is an
+    http(s) address, otherwise nothing (a ``javascript:`` IRI in an answer must not run)."""
     path = local_path(iri)
-    return request.script_root + path if path is not None else iri
+    if path is not None:
+        return request.script_root + path
+    return iri if linkable(iri) else ""
+
+
+def linkable(iri: str) -> bool:
+    """True for the IRIs a page may turn into a link: http and https, in any letter case."""
+    scheme, sep, _ = iri.partition(":")
+    return bool(sep) and scheme.lower() in ("http", "https") or local_path(iri) is not None
 
 
 def short(iri: str) -> str:

@@ -6,10 +6,11 @@ when the service is pointed at an external SPARQL store.
 
 from __future__ import annotations
 
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, current_app, render_template, request, url_for
 
 from cmikg.engines.backend import QueryError
 from cmikg.namespaces import CMI
+from cmikg.service.app import admitted, public_base
 from cmikg.web import gallery, results
 from cmikg.web import search as label_search
 from cmikg.web.content import charts as chart_data
@@ -153,7 +154,8 @@ def query() -> Response:
     table, error, status = None, None, 200
     if text_.strip() and (request.values.get("run") or "query" in request.values or chosen):
         try:
-            table = results.run(page_queries.backend(), text_)
+            with admitted(current_app):
+                table = results.run(page_queries.backend(), text_)
         except QueryError as exc:
             error, status = results.explain(exc.status, str(exc), text_), exc.status
     body = render_template(
@@ -172,8 +174,7 @@ def query() -> Response:
 
 def _endpoint_url() -> str:
     """The endpoint's public address (``--public-base``), else this server's own."""
-    base = page_queries.settings().public_base or request.host_url.rstrip("/") + request.script_root + "/"
-    return base + "sparql"
+    return public_base(current_app) + "sparql"
 
 
 def _permalink(query_text: str) -> str:
@@ -189,7 +190,8 @@ def query_download(fmt: str) -> Response:
     query_text = request.values.get("query", "")
     if not query_text.strip():
         abort(400, "no query: pass the SPARQL text in the 'query' parameter")
-    result = page_queries.backend().run(query_text, media)
+    with admitted(current_app):
+        result = page_queries.backend().run(query_text, media)
     response = Response(result.body, mimetype=result.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="cmikg-results.{fmt}"'
     return response

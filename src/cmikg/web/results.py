@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from rdflib import BNode, Graph, Literal, URIRef
 
 from cmikg.engines.backend import NotAcceptable, QueryBackend
-from cmikg.guard.checks import analyse
+from cmikg.guard.backend import read
 from cmikg.web.content.page_queries import Term, term_from
 
 RESULTS_JSON = "application/sparql-results+json"
 NTRIPLES = "application/n-triples"
-_POSITION = re.compile(r"(?:error at |line )(\d+):(\d+)")
+_POSITION = re.compile(r"(?:error at |line )(\d+)(?::|, column )(\d+)")
 #: Characters of a parser message shown before the rest is folded away.
 SHORT_MESSAGE = 240
 
@@ -34,7 +34,7 @@ class Table:
 
 
 def run(backend: QueryBackend, query: str) -> Table:
-    graph_first = analyse(query).form in ("CONSTRUCT", "DESCRIBE")
+    graph_first = read(query).is_graph
     order = (NTRIPLES, RESULTS_JSON) if graph_first else (RESULTS_JSON, NTRIPLES)
     try:
         result = backend.run(query, order[0])

@@ -15,7 +15,7 @@ from cmikg.service.app import backend_of
 from cmikg.web.content.dataset_info import about, licence_name
 from cmikg.web.content.page_queries import text
 from cmikg.web.formatting import number, size, when
-from cmikg.web.links import entity_path, href, short
+from cmikg.web.links import entity_path, href, linkable, short
 
 PACKAGE = Path(__file__).resolve().parents[1]
 TEMPLATES = PACKAGE / "templates"
@@ -43,6 +43,7 @@ def install(app: Flask) -> None:
         filesize=size,
     )
     app.jinja_env.globals.update(text=text)
+    app.jinja_env.tests["linkable"] = linkable
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -25,6 +25,8 @@ MEDIA_TYPES = {
     ".rdf": "application/rdf+xml",
     ".owl": "application/rdf+xml",
     ".json": "application/json",
+    ".csv": "text/csv",
+    ".sqlite": "application/vnd.sqlite3",
     "": "text/plain",
 }
 
@@ -39,6 +41,15 @@ DESCRIPTIONS = {
     "ontology.owl": "the ontology as RDF/XML (OWL)",
     "void.ttl": "VoID description: version, licence, counts, SHA-256 of cmikg.nt",
     "build-report.json": "the build's checks, counts per class and coverage of the source text",
+    "datapackage.json": "the tables below as a Frictionless Data Package: each table's columns, types and keys",
+    "claims.csv": "table: one row per claim (subject, predicate, value, unit, hedge, bounds, time, role)",
+    "claim_entities.csv": "table: each claim's places, events, claimants and the entities it involves",
+    "references.csv": "table: one row per reference, with its source, source kind, quote and offsets",
+    "entities.csv": "table: every entity with its class, English and Spanish labels and Wikidata QID",
+    "sources.csv": "table: one row per source, with its kind, country and authors",
+    "disagreements.csv": "table: pairs of claims that disagree, with how",
+    "wikidata-snapshot.json": "what Wikidata said about each linked item when the snapshot was taken",
+    "cmikg.sqlite": "the same tables in one SQLite database, with their keys",
     CHECKSUMS: "SHA-256 checksums of every file above (sha256sum -c SHA256SUMS)",
 }
 
@@ -61,6 +72,10 @@ class About:
     @property
     def licence_name(self) -> str:
         return licence_name(self.licence)
+
+    @property
+    def source_licence_name(self) -> str:
+        return licence_name(self.source_licence)
 
 
 @dataclass
