@@ -11,7 +11,7 @@ from __future__ import annotations
 import http.client
 import multiprocessing
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from statistics import median
 from urllib.parse import urlencode, urlsplit
 
@@ -135,24 +135,34 @@ class LoopResult:
         return median(values) if values else None
 
     def p95(self, name: str) -> float | None:
+        return self.quantile(name, 0.95)
+
+    def p99(self, name: str) -> float | None:
+        return self.quantile(name, 0.99)
+
+    def quantile(self, name: str, q: float) -> float | None:
         values = sorted(self.latencies.get(name) or [])
         if not values:
             return None
-        return values[min(len(values) - 1, int(round(0.95 * (len(values) - 1))))]
+        return values[min(len(values) - 1, int(round(q * (len(values) - 1))))]
+
+    def all_latencies(self) -> list[float]:
+        return [v for values in self.latencies.values() for v in values]
 
 
 def closed_loop(
-    endpoint: Endpoint, queries: list[BenchQuery], clients: int, duration: float, timeout: float
+    endpoint: Endpoint, queries: list[BenchQuery], clients: int, duration: float, timeout: float, distinct: bool = False
 ) -> LoopResult:
     """``clients`` processes each send the mix round-robin (from a different offset) for
-    ``duration`` seconds, one request at a time."""
+    ``duration`` seconds, one request at a time. With ``distinct``, every request's text is
+    new (see :func:`distinct_text`), so that no cache can answer it."""
     context = multiprocessing.get_context("fork")
     start_at = time.monotonic() + 0.5
     queue = context.Queue()
     workers = [
         context.Process(
             target=_client,
-            args=(endpoint, queries, i * len(queries) // clients, start_at, duration, timeout, queue),
+            args=(endpoint, queries, i * len(queries) // clients, start_at, duration, timeout, queue, distinct, i),
             daemon=True,
         )
         for i in range(clients)
@@ -167,8 +177,23 @@ def closed_loop(
     return _merge(queries, outcomes, start_at)
 
 
+def distinct_text(query: BenchQuery, client: int, request: int) -> BenchQuery:
+    """The query with a final comment line no other request has. The answer stays the same
+    (a BIND of a varying literal would add a column or change the plan), while a cache keyed
+    by the query text, as cmikg's result cache is, sees a new query every time."""
+    return replace(query, text=f"{query.text.rstrip()}\n# request {client}-{request}\n")
+
+
 def _client(
-    endpoint: Endpoint, queries: list[BenchQuery], offset: int, start_at: float, duration: float, timeout: float, queue
+    endpoint: Endpoint,
+    queries: list[BenchQuery],
+    offset: int,
+    start_at: float,
+    duration: float,
+    timeout: float,
+    queue,
+    distinct: bool = False,
+    client: int = 0,
 ) -> None:
     connection = Connection(endpoint, timeout)
     samples: list[tuple[int, float, int, str]] = []
@@ -178,7 +203,8 @@ def _client(
     while time.monotonic() < deadline and len(samples) < MAX_REQUESTS_PER_CLIENT:
         position = index % len(queries)
         try:
-            reply = connection.send(queries[position])
+            query = distinct_text(queries[position], client, index) if distinct else queries[position]
+            reply = connection.send(query)
             problem = "" if reply.status == 200 else f"HTTP {reply.status}: {reply.body[:160]!r}"
             samples.append((position, reply.seconds, reply.status, problem))
         except (OSError, http.client.HTTPException) as exc:

@@ -15,9 +15,11 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import threading
 import time
+import urllib.request
 from dataclasses import asdict, dataclass, field
 
 import process
@@ -26,6 +28,10 @@ from client import LoopResult, ask, closed_loop
 from dataset import Dataset
 from querymix import BenchQuery
 from systems import Running, System
+
+#: Loops whose every request is a new query text (no cache can answer them); the
+#: "repeated" mix sends the same texts again and again, as the pages and the gallery do.
+DISTINCT_MIXES = ("all", "standard")
 
 
 @dataclass
@@ -58,6 +64,8 @@ class SystemRun:
     processes: list[dict] = field(default_factory=list)
     #: per mix ("all", "standard"): the LoopFigures of its closed loops, as a dict
     loops: dict[str, dict] = field(default_factory=dict)
+    #: the server's /health after its loops (cmikg: the result cache's state), when it has one
+    health: dict = field(default_factory=dict)
     #: per mix: the raw loop result and peak memory so far (rounds are merged into it)
     raw_loops: dict[str, tuple[LoopResult, dict]] = field(default_factory=dict)
 
@@ -157,6 +165,8 @@ class LoopFigures:
     failures: dict[str, int]
     failure_example: dict[str, str]
     peak_memory: dict
+    #: median, p95 and p99 over every request of the loop, whatever its query
+    overall: dict = field(default_factory=dict)
 
 
 def load_phase(
@@ -184,13 +194,16 @@ def load_phase(
                     f"{limits.clients} clients, {durations[name]:.0f} s",
                     flush=True,
                 )
-                result, peak = _loop(running, mix, durations[name], limits)
+                if name not in DISTINCT_MIXES:
+                    warm_up(running, mix, limits)
+                result, peak = _loop(running, mix, durations[name], limits, distinct=name in DISTINCT_MIXES)
                 if name in run.raw_loops:
                     before, peak_before = run.raw_loops[name]
                     result = before.merge(result)
                     peak = {k: max(v, peak_before.get(k, 0)) for k, v in peak.items()}
                 run.raw_loops[name] = (result, peak)
         run.processes = [asdict(m) for m in process.tree_memory(running.process.pid)]
+        run.health = _health(running)
     except Exception as exc:  # reported as a failure of this system; the others still run
         run.error = f"failed in the loop: {type(exc).__name__}: {exc}"
         print(f"  {system.name}: {run.error}", flush=True)
@@ -198,12 +211,36 @@ def load_phase(
         process.stop(running.process)
 
 
+def warm_up(running: Running, mix: list[BenchQuery], limits: Limits) -> None:
+    """Each query of a repeated mix sent once before its loop, untimed, on every system alike.
+
+    A server that has been up for a while has seen the gallery's queries before; the loop
+    measures that steady state. Without this, a loop on a large graph sends each query only
+    two or three times per round, so its first, uncached evaluation would be most of what is
+    measured, on a server that is restarted for every round.
+    """
+    for query in mix:
+        ask(running.endpoint, query, limits.timeout)
+
+
+def _health(running: Running) -> dict:
+    """The /health document beside the endpoint, or {} for a server without one."""
+    url = running.endpoint.url.rsplit("/", 1)[0] + "/health"
+    try:
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            return json.loads(reply.read())
+    except (OSError, ValueError):
+        return {}
+
+
 def memory_totals(pid: int) -> dict:
     tree = process.tree_memory(pid)
     return {"rss_kib": sum(m.rss for m in tree), "pss_kib": sum(m.pss for m in tree), "processes": len(tree)}
 
 
-def _loop(running: Running, mix: list[BenchQuery], duration: float, limits: Limits) -> tuple[LoopResult, dict]:
+def _loop(
+    running: Running, mix: list[BenchQuery], duration: float, limits: Limits, distinct: bool = False
+) -> tuple[LoopResult, dict]:
     peak = {"rss_kib": 0, "pss_kib": 0}
     stop = threading.Event()
 
@@ -216,7 +253,7 @@ def _loop(running: Running, mix: list[BenchQuery], duration: float, limits: Limi
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
-        result = closed_loop(running.endpoint, mix, limits.clients, duration, limits.timeout)
+        result = closed_loop(running.endpoint, mix, limits.clients, duration, limits.timeout, distinct)
     finally:
         stop.set()
         sampler.join()
@@ -225,8 +262,20 @@ def _loop(running: Running, mix: list[BenchQuery], duration: float, limits: Limi
 
 def _figures(result: LoopResult, peak: dict) -> LoopFigures:
     latency = {
-        name: {"median": result.median(name), "p95": result.p95(name), "count": len(result.latencies.get(name, []))}
+        name: {
+            "median": result.median(name),
+            "p95": result.p95(name),
+            "p99": result.p99(name),
+            "count": len(result.latencies.get(name, [])),
+        }
         for name in result.names
+    }
+    every = sorted(result.all_latencies())
+    overall = {
+        "median": every[len(every) // 2] if every else None,
+        "p95": every[min(len(every) - 1, round(0.95 * (len(every) - 1)))] if every else None,
+        "p99": every[min(len(every) - 1, round(0.99 * (len(every) - 1)))] if every else None,
+        "count": len(every),
     }
     return LoopFigures(
         result.queries_per_second,
@@ -236,6 +285,7 @@ def _figures(result: LoopResult, peak: dict) -> LoopFigures:
         result.failures,
         result.failure_example,
         peak,
+        overall,
     )
 
 

@@ -111,7 +111,12 @@ class Cmikg(System):
             "127.0.0.1",
             "--port",
             str(port),
+            *(["--disk-store", str(work / f"cmikg-store-{dataset.name}")] if dataset.triples > DISK_STORE_FROM else []),
         ]
+
+
+#: From this many triples on, cmikg serves from its on-disk store (--disk-store), as the docs advise.
+DISK_STORE_FROM = 5_000_000
 
 
 def oxigraph_binary() -> str:

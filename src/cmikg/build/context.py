@@ -8,6 +8,7 @@ typed ``@id`` so their values compact to prefixed IRIs; labels become language m
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 from pyld import jsonld
 from rdflib import Graph, URIRef
 
@@ -62,6 +63,37 @@ def _local(iri: URIRef) -> str:
 
 
 def to_jsonld(nt: str, context: dict) -> dict:
-    """Compact JSON-LD of the dump with the project context (pyld: the JSON-LD API's reference behaviour)."""
-    expanded = jsonld.from_rdf(nt, {"format": "application/n-quads"})
+    """Compact JSON-LD of the dump with the project context (pyld: the JSON-LD API's reference behaviour).
+
+    pyld is handed the parsed dataset rather than the N-Triples text: its own N-Quads
+    reader drops duplicates by comparing each triple with every earlier one, which is
+    quadratic (minutes at 8.5k triples, hours at 100k). The dump's lines are already
+    sorted and unique, so the dataset built here is the one pyld would build, in the same
+    order, and the JSON-LD is byte-identical.
+    """
+    expanded = jsonld.from_rdf(pyld_dataset(nt))
     return jsonld.compact(expanded, context)
+
+
+def pyld_dataset(nt: str) -> dict[str, list[dict]]:
+    """pyld's in-memory RDF dataset for N-Triples whose lines are unique, in their order."""
+    triples = ox.parse(nt.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
+    return {
+        "@default": [
+            {"subject": _pyld_term(t.subject), "predicate": _pyld_term(t.predicate), "object": _pyld_term(t.object)}
+            for t in triples
+        ]
+    }
+
+
+_LANG_STRING = str(RDF.langString)
+
+
+def _pyld_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
+    if isinstance(term, ox.NamedNode):
+        return {"type": "IRI", "value": term.value}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "blank node", "value": f"_:{term.value}"}
+    if term.language:
+        return {"type": "literal", "datatype": _LANG_STRING, "language": term.language, "value": term.value}
+    return {"type": "literal", "datatype": term.datatype.value, "value": term.value}

@@ -29,6 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="serve from an on-disk store in DIR (loaded once from dist/cmikg.nt, reused while it is "
         "unchanged) that every worker opens read-only, instead of a copy in memory: for large graphs",
     )
+    p.add_argument(
+        "--cache-bytes",
+        type=int,
+        default=None,
+        metavar="N",
+        help="bound in bytes of the answers kept for repeated queries, shared by all workers "
+        "(default 67108864, 64 MiB; 0 turns the cache off)",
+    )
     p.add_argument("--backend", default=None, help="URL of an external SPARQL endpoint to serve instead of dist/")
     p.add_argument(
         "--service-allow",

@@ -77,10 +77,12 @@ def serve(args: argparse.Namespace) -> int:
         backend = RemoteBackend(args.backend, settings)
     else:
         from cmikg.engines.embedded import EmbeddedBackend
+        from cmikg.engines.result_cache import with_result_cache
 
         disk = getattr(args, "disk_store", None)
         # one query worker per request thread, and one more for the pages' own queries
         backend = EmbeddedBackend(settings, pool_size=threads + 1, disk_store=Path(disk) if disk else None)
+        backend = with_result_cache(backend, _cache_bytes(args))
     app = create_app(settings, backend)
     loaded = time.perf_counter() - clock
     guarded = backend_of(app)
@@ -112,6 +114,15 @@ def serve(args: argparse.Namespace) -> int:
     }
     _Gunicorn(app, options).run()
     return 0
+
+
+def _cache_bytes(args: argparse.Namespace) -> int:
+    from cmikg.engines.result_cache import DEFAULT_MAX_BYTES
+
+    value = getattr(args, "cache_bytes", None)
+    if value is not None and value < 0:
+        raise CmikgError(f"--cache-bytes {value}: give a number of bytes, 0 or more")
+    return DEFAULT_MAX_BYTES if value is None else value
 
 
 def _start_workers(backend) -> None:

@@ -275,6 +275,15 @@ def health() -> Response:
             "network_sandbox": pool.sandboxed,
             "last_replacement_seconds": round(pool.last_replace_seconds, 4),
         }
+    cache = getattr(backend, "cache", None)
+    if cache is not None:
+        kept, used = cache.usage()
+        body["result_cache"] = {
+            "max_bytes": cache.max_bytes,
+            "answers": kept,
+            "bytes": used,
+            "this_worker": vars(cache.stats),
+        }
     return current_app.json.response(body)
 
 
