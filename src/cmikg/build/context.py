@@ -30,13 +30,13 @@ def build_context(ontology: Graph) -> dict:
     for prefix, namespace in PREFIXES.items():
         terms[prefix] = namespace
     terms.update(_FIXED)
-    for prop in sorted(ontology.subjects(RDF.type, OWL.ObjectProperty)):
+    for prop in sorted(ontology.subjects(RDF.type, OWL.ObjectProperty), key=str):
         if isinstance(prop, URIRef) and str(prop).startswith(str(CMI)):
             terms[_key(prop)] = {"@id": str(prop), "@type": "@id"}
-    for prop in sorted(ontology.subjects(RDF.type, OWL.AnnotationProperty)):
+    for prop in sorted(ontology.subjects(RDF.type, OWL.AnnotationProperty), key=str):
         if isinstance(prop, URIRef) and str(prop).startswith(str(CMI)):
             terms[_key(prop)] = {"@id": str(prop), "@type": "@id"}
-    for prop in sorted(ontology.subjects(RDF.type, OWL.DatatypeProperty)):
+    for prop in sorted(ontology.subjects(RDF.type, OWL.DatatypeProperty), key=str):
         if isinstance(prop, URIRef) and str(prop).startswith(str(CMI)):
             rng = ontology.value(prop, RDFS.range)
             entry: dict[str, str] = {"@id": str(prop)}

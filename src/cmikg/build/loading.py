@@ -127,7 +127,7 @@ def skolemize(graph: Graph) -> Graph:
     page, the source-text page and other datasets point at one reference, and makes the
     canonical dump byte-identical between builds.
     """
-    names: dict[BNode, URIRef] = {}
+    names: dict[Node, URIRef] = {}
 
     def name(node: BNode, parents: tuple[Node, ...]) -> URIRef:
         if node in names:

@@ -65,7 +65,7 @@ def _violations(report: Graph, sources: SourceGraph) -> list[Violation]:
         severity = report.value(result, SH.resultSeverity)
         found.append(
             Violation(
-                file=sources.where(node),
+                file=sources.where(node) if node is not None else "?",
                 node=short(node),
                 path=short(path) if path is not None else "",
                 message=str(message or "constraint violated"),

@@ -33,7 +33,7 @@ def run(settings: Settings, sparql: str, fmt: str = "table") -> str:
     if isinstance(result, ox.QueryBoolean):
         return json.dumps({"boolean": bool(result)}) if fmt == "json" else str(bool(result)).lower()
     if isinstance(result, ox.QueryTriples):
-        return ox.serialize(list(result), format=ox.RdfFormat.N_TRIPLES).decode("utf-8") if result is not None else ""
+        return (ox.serialize(list(result), format=ox.RdfFormat.N_TRIPLES) or b"").decode("utf-8")
     variables = [v.value for v in result.variables]
     rows = [[term_text(solution[v]) for v in variables] for solution in result]
     return FORMATTERS[fmt](variables, rows)

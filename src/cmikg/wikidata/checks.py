@@ -151,9 +151,9 @@ def iso_problems(ctx: Context, link: Link, entry: Entry) -> list[str]:
 
 def label_problems(ctx: Context, link: Link, entry: Entry) -> list[str]:
     pairs = [
-        (ours, entry.labels.get(lang), lang)
+        (ours, theirs, lang)
         for ours, lang in ((english_label(ctx.data, link.node), "en"), (spanish_label(ctx.data, link.node), "es"))
-        if ours and entry.labels.get(lang)
+        if ours and (theirs := entry.labels.get(lang))
     ]
     if not pairs or any(similarity(a, b) >= LABEL_THRESHOLD for a, b, _ in pairs):
         return []

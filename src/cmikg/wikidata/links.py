@@ -22,11 +22,11 @@ _ITEM_IRI = re.compile(re.escape(str(WD)) + r"(Q[1-9][0-9]*)")
 
 @dataclass(frozen=True)
 class Link:
-    """One ``owl:sameAs`` towards Wikidata; ``qid`` is None when the target is malformed."""
+    """One ``owl:sameAs`` towards Wikidata; ``qid`` is empty when the target is malformed."""
 
     node: Node
     target: Node
-    qid: str | None
+    qid: str
 
 
 def qid_of(target: Node) -> str | None:
@@ -49,7 +49,7 @@ def is_wikidata_target(target: Node) -> bool:
 def wikidata_links(data: Graph) -> list[Link]:
     """Every sameAs link towards Wikidata, in a stable order."""
     links = [
-        Link(node, target, qid_of(target))
+        Link(node, target, qid_of(target) or "")
         for node, target in data.subject_objects(OWL.sameAs)
         if is_wikidata_target(target)
     ]
@@ -69,7 +69,7 @@ def superclasses(ontology: Graph, cls: Node) -> list[Node]:
     """``cls`` and its ancestors, nearest first (breadth-first along rdfs:subClassOf)."""
     order, frontier = [cls], [cls]
     while frontier:
-        nxt = []
+        nxt: list[Node] = []
         for current in frontier:
             for parent in ontology.objects(current, RDFS.subClassOf):
                 if isinstance(parent, URIRef) and parent not in order:

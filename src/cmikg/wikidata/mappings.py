@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from rdflib import Graph, URIRef
+from rdflib.term import Node
 
 from cmikg.build.validation import short
 from cmikg.namespaces import CMI, OWL, RDF, SKOS, WD, WDT
@@ -45,6 +46,8 @@ def wikidata_mappings(ontology: Graph) -> list[Mapping]:
     found = []
     for relation in MATCHES:
         for term, target in ontology.subject_objects(relation):
+            if not (isinstance(term, URIRef) and isinstance(target, URIRef)):
+                continue
             if str(term).startswith(str(CMI)) and "wikidata.org" in str(target):
                 found.append(Mapping(term, relation, target, term_kind(ontology, term)))
     return sorted(found, key=lambda m: (str(m.term), str(m.relation), str(m.target)))
@@ -67,13 +70,13 @@ def mapping_problems(mappings: list[Mapping]) -> list[str]:
     return problems
 
 
-def exact_property(ontology: Graph, term: URIRef) -> str | None:
+def exact_property(ontology: Graph, term: Node | None) -> str | None:
     """The Wikidata property (``P…``) a project property exactly matches, if exactly one."""
     found = {str(t).rsplit("/", 1)[-1] for t in ontology.objects(term, SKOS.exactMatch) if _PROPERTY.fullmatch(str(t))}
     return found.pop() if len(found) == 1 else None
 
 
-def exact_item(ontology: Graph, term: URIRef) -> str | None:
+def exact_item(ontology: Graph, term: Node) -> str | None:
     """The Wikidata item (``Q…``) a project term exactly matches, if exactly one."""
     found = {str(t).rsplit("/", 1)[-1] for t in ontology.objects(term, SKOS.exactMatch) if _ITEM.fullmatch(str(t))}
     return found.pop() if len(found) == 1 else None

@@ -172,11 +172,11 @@ class _Writer:
         return any(t == QUDT_NUMBER for rel in (SKOS.exactMatch, SKOS.closeMatch) for t in self.g.objects(unit, rel))
 
     def qualifiers(self, claim: Node) -> list[str]:
-        pairs = []
+        pairs: list[str] = []
         for prop, value in sorted(self.g.predicate_objects(claim), key=lambda po: (str(po[0]), str(po[1]))):
             pid = None if prop in STRUCTURE else exact_property(self.g, prop)
             rendered = self.qualifier_value(claim, value) if pid else None
-            if rendered:
+            if pid and rendered:
                 pairs += [pid, rendered]
         return pairs
 

@@ -72,14 +72,16 @@ def entries_from_bindings(qids: list[str], bindings: list[dict], origin: dict[st
         if prop == "label" and value.get("xml:lang") in snap.LANGUAGES:
             entry.labels[value["xml:lang"]] = _first(entry.labels[value["xml:lang"]], value["value"])
         elif prop and prop.startswith(_WDT) and prop[len(_WDT) :] in snap.PROPERTIES:
-            entry.claims[prop[len(_WDT) :]].append(qid_of_binding(value) or value.get("value", ""))
+            values = entry.claims[prop[len(_WDT) :]]
+            assert values is not None, "every asked entry starts with a list per property"
+            values.append(qid_of_binding(value) or value.get("value", ""))
         elif prop == "redirect":
             entry.redirect = qid_of_binding(value)
         else:
             continue
         entry.found = True
     for entry in entries.values():
-        entry.claims = {p: sorted(set(v)) for p, v in entry.claims.items()}
+        entry.claims = {p: sorted(set(v or ())) for p, v in entry.claims.items()}
     return entries
 
 
