@@ -107,3 +107,21 @@ def test_every_dublin_core_look_alike_says_why_it_exists(project_root) -> None:
     for term in alike:
         note = ontology.value(term, SKOS.scopeNote)
         assert note is not None and "Why a cmi: property" in str(note), term
+
+
+def test_every_hedge_and_every_link_between_claims_has_its_display_hints(project_root) -> None:
+    settings = Settings.discover(root=project_root)
+    ontology = parse_file(settings.ontology_file, settings)
+    hedges = set(ontology.subjects(RDF.type, CMI.Approximation))
+    assert len(hedges) >= 7
+    for hedge in hedges:
+        directions = [str(v) for v in ontology.objects(hedge, CMI.hedgeDirection)]
+        assert len(directions) == 1 and directions[0] in ("above", "below", "about", "range", "exact"), hedge
+    links = {p for p in ontology.subjects(RDFS.range, CMI.Claim) if (p, RDFS.domain, CMI.Claim) in ontology}
+    assert {CMI.contradicts, CMI.disputes, CMI.disputedBy, CMI.inTensionWith, CMI.opposes} <= links
+    orders = []
+    for link in links:
+        assert ontology.value(link, CMI.relationPhrase) is not None, link
+        assert "claim" in {str(v) for v in ontology.objects(link, CMI.shownApart)}, link
+        orders.append(int(ontology.value(link, CMI.displayOrder)))
+    assert len(set(orders)) == len(orders), "each link between claims has its own place"
