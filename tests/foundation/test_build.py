@@ -241,3 +241,17 @@ def test_owlready2_loads_the_generated_rdfxml_ontology(mini_project: Settings) -
     country = world["https://w3id.org/cmikg/ontology#Country"]
     assert world["https://w3id.org/cmikg/ontology#Place"] in country.is_a
     world.close()
+
+
+def test_a_quote_in_a_text_not_shipped_is_reported_by_its_check(mini_project: Settings) -> None:
+    path = mini_project.graph_dir / "mini.ttl"
+    text = path.read_text()
+    carried = "cmi:statedIn source:granma ; cmi:reportedIn source:article ;"
+    assert text.count(carried) == 2
+    path.write_text(text.replace(carried, "cmi:statedIn source:granma ;"))
+    with pytest.raises(ValidationFailed) as failure:
+        check(mini_project, reason=False)
+    found = [p for p in failure.value.problems if "[queries/checks/quote-text-not-shipped.rq]" in p]
+    assert sorted(p.split(": ")[1] for p in found) == ["claim:granma-staff-2015", "claim:granma-staff-2020"], found
+    assert all(p.startswith("graph/mini.ttl: ") for p in found)
+    assert all("quotes source:granma, of which no copy is shipped" in p for p in found)

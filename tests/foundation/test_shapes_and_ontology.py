@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from rdflib import BNode, Graph, URIRef
+from rdflib import BNode, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 
 from cmikg.build.loading import load_shapes, parse_file
 from cmikg.build.reasoning import declared_terms
 from cmikg.config import Settings
-from cmikg.namespaces import OWL, RDF, RDFS, SH, SKOS
+from cmikg.namespaces import CMI, DCTERMS, OWL, PROV, RDF, RDFS, SH, SKOS
 
 BUILT_IN = (str(RDF), str(RDFS), str(OWL))
+OA = Namespace("http://www.w3.org/ns/oa#")
 
 
 def path_iris(shapes: Graph, path) -> set[URIRef]:
@@ -75,3 +76,52 @@ def test_top_classes_are_disjoint(project_root) -> None:
         CMI.Claim,
     } <= members
     assert not any(isinstance(m, BNode) for m in members)
+
+
+def test_reused_terms_carry_only_their_declaration(project_root) -> None:
+    """No label, definition, domain or range is added to another vocabulary's term."""
+    settings = Settings.discover(root=project_root)
+    ontology = parse_file(settings.ontology_file, settings)
+    foreign = {
+        (s, p, o)
+        for s, p, o in ontology
+        if isinstance(s, URIRef) and not str(s).startswith("https://w3id.org/cmikg/") and p != RDF.type
+    }
+    assert foreign == set()
+    assert (PROV.wasDerivedFrom, RDF.type, OWL.ObjectProperty) in ontology
+
+
+def test_quote_and_offsets_are_web_annotation_properties(project_root) -> None:
+    settings = Settings.discover(root=project_root)
+    ontology = parse_file(settings.ontology_file, settings)
+    for term, parent in ((CMI.quote, OA.exact), (CMI.quoteStart, OA.start), (CMI.quoteEnd, OA.end)):
+        assert (term, RDFS.subPropertyOf, parent) in ontology, term
+        assert (parent, RDF.type, OWL.DatatypeProperty) in ontology, parent
+
+
+def test_every_dublin_core_look_alike_says_why_it_exists(project_root) -> None:
+    settings = Settings.discover(root=project_root)
+    ontology = parse_file(settings.ontology_file, settings)
+    alike = {s for s, o in ontology.subject_objects(SKOS.exactMatch) if str(o).startswith(str(DCTERMS))}
+    assert len(alike) == 6, sorted(alike)
+    for term in alike:
+        note = ontology.value(term, SKOS.scopeNote)
+        assert note is not None and "Why a cmi: property" in str(note), term
+
+
+def test_every_hedge_and_every_link_between_claims_has_its_display_hints(project_root) -> None:
+    settings = Settings.discover(root=project_root)
+    ontology = parse_file(settings.ontology_file, settings)
+    hedges = set(ontology.subjects(RDF.type, CMI.Approximation))
+    assert len(hedges) >= 7
+    for hedge in hedges:
+        directions = [str(v) for v in ontology.objects(hedge, CMI.hedgeDirection)]
+        assert len(directions) == 1 and directions[0] in ("above", "below", "about", "range", "exact"), hedge
+    links = {p for p in ontology.subjects(RDFS.range, CMI.Claim) if (p, RDFS.domain, CMI.Claim) in ontology}
+    assert {CMI.contradicts, CMI.disputes, CMI.disputedBy, CMI.inTensionWith, CMI.opposes} <= links
+    orders = []
+    for link in links:
+        assert ontology.value(link, CMI.relationPhrase) is not None, link
+        assert "claim" in {str(v) for v in ontology.objects(link, CMI.shownApart)}, link
+        orders.append(int(ontology.value(link, CMI.displayOrder)))
+    assert len(set(orders)) == len(orders), "each link between claims has its own place"

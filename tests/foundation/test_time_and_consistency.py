@@ -117,3 +117,23 @@ def test_a_stale_dismissal_fails_the_build(mini_project: Settings) -> None:
         p.startswith("graph/tensions-dismissed.csv:3: the check parts-exceed-total no longer finds")
         for p in failure.value.problems
     )
+
+
+def test_a_link_the_ontology_marks_as_settling_a_tension_judges_the_pair(mini_project: Settings) -> None:
+    path = mini_project.graph_dir / "mini.ttl"
+    dismissals = mini_project.graph_dir / "tensions-dismissed.csv"
+    dismissals.write_text(
+        dismissals.read_text()
+        + "later-figure-lower,claim:other-staff-2015,claim:granma-staff-2020,a test: two readings\n"
+    )
+    unsettling = SECOND_2015_FIGURE.replace(
+        "    cmi:subject country:cub ;", "    cmi:opposes claim:granma-staff-2015 ;\n    cmi:subject country:cub ;"
+    )
+    path.write_text(path.read_text() + unsettling)
+    with pytest.raises(ValidationFailed) as failure:
+        check(mini_project, reason=False)
+    assert any("different-figures-same-time" in p and "link the two claims" in p for p in failure.value.problems)
+    path.write_text(
+        path.read_text().replace("cmi:opposes claim:granma-staff-2015", "cmi:contradicts claim:granma-staff-2015")
+    )
+    assert check(mini_project, reason=False).tensions.as_report() == {"found": 3, "linked": 1, "dismissed": 2}

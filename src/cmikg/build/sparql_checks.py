@@ -9,10 +9,11 @@ Each file is a SELECT whose header comments say what it finds and how to report 
 ``?this`` is the node reported (the file it was written in is named before it); the
 message's ``{name}`` fields are filled from the row. A *violation* fails the build. A
 *tension* is a candidate pair (``?this``, ``?other``) that a curator must judge: link
-the two claims (``cmi:contradicts`` or ``cmi:inTensionWith``, with a ``cmi:note``) or
-dismiss the pair in ``graph/tensions-dismissed.csv`` with a reason. An unjudged
-candidate, or a dismissal that no check finds any more, fails the build. The checks run
-on Oxigraph, which answers all of them in well under a second.
+the two claims with a property the ontology marks ``cmi:settlesTension true``
+(``cmi:contradicts`` or ``cmi:inTensionWith``, with a ``cmi:note``) or dismiss the pair
+in ``graph/tensions-dismissed.csv`` with a reason. An unjudged candidate, or a dismissal
+that no check finds any more, fails the build. The checks run on Oxigraph, which answers
+all of them in well under a second.
 """
 
 from __future__ import annotations
@@ -29,13 +30,17 @@ from cmikg.build.loading import SourceGraph
 from cmikg.build.validation import short
 from cmikg.config import Settings
 from cmikg.errors import InputError
-from cmikg.namespaces import CMI, PREFIXES
+from cmikg.namespaces import PREFIXES
 
 CHECKS_FOLDER = Path("queries") / "checks"
 DISMISSALS_FILE = Path("graph") / "tensions-dismissed.csv"
 DISMISSAL_COLUMNS = ("check", "claim", "other", "reason")
 KINDS = ("violation", "tension")
-JUDGING_LINKS = (CMI.contradicts, CMI.inTensionWith)
+#: The pairs of claims linked by a property that settles a tension (either direction).
+_JUDGED = """
+PREFIX cmi: <https://w3id.org/cmikg/ontology#>
+SELECT DISTINCT ?a ?b WHERE { ?link cmi:settlesTension true . ?a ?link ?b . }
+"""
 _HEADER = re.compile(r"^#\s*(finds|kind|message):\s*(.*)$", re.IGNORECASE)
 _FIELD = re.compile(r"\{(\w+)\}")
 
@@ -167,12 +172,10 @@ def _where(sources: SourceGraph, name: str) -> str:
 
 
 def _linked(store: ox.Store) -> set[frozenset[str]]:
-    """Pairs of claims a curator linked as contradicting or in tension (either direction)."""
-    pairs = set()
-    for link in JUDGING_LINKS:
-        for quad in store.quads_for_pattern(None, ox.NamedNode(str(link)), None):
-            pairs.add(frozenset((_text(quad.subject), _text(quad.object))))
-    return pairs
+    """Pairs of claims a curator linked by a property that settles a tension (either direction)."""
+    solutions = store.query(_JUDGED)
+    assert isinstance(solutions, ox.QuerySolutions)
+    return {frozenset((_text(row["a"]), _text(row["b"]))) for row in solutions}
 
 
 def load_dismissals(settings: Settings) -> dict[tuple[str, frozenset[str]], int]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from rdflib import Graph
+from rdflib import Graph, URIRef
 
 from cmikg.build import evidence
 from cmikg.build.validation import short
 from cmikg.config import Settings
-from cmikg.namespaces import CMI, ID, RDF
+from cmikg.namespaces import CMI, ID, RDF, RDFS
 
 ARTICLE = ID["source/article"]
 
@@ -32,12 +32,15 @@ def source_counts(graph: Graph) -> dict[str, int]:
     return dict(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
+def instances(graph: Graph, top: URIRef) -> set:
+    """The nodes typed ``top`` or any class the ontology (part of ``graph``) puts under it."""
+    classes = set(graph.transitive_subjects(RDFS.subClassOf, top))
+    return {node for cls in classes for node in graph.subjects(RDF.type, cls)}
+
+
 def claim_counts(graph: Graph) -> dict[str, int]:
-    claims = (
-        set(graph.subjects(RDF.type, CMI.Claim))
-        | set(graph.subjects(RDF.type, CMI.Criticism))
-        | set(graph.subjects(RDF.type, CMI.Defence))
-    )
+    """Claims of every kind the ontology declares (cmi:Claim and its sub-classes), and their links."""
+    claims = instances(graph, CMI.Claim)
 
     def linked(prop) -> set:
         return {c for c in claims if (c, prop, None) in graph or (None, prop, c) in graph}

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from cmikg.web.content import page_queries, world_map
-from cmikg.web.content.nodes import HEDGES, Claim
+from cmikg.web.content.nodes import Claim
 from cmikg.web.content.page_queries import text
 from cmikg.web.content.vocabulary import vocabulary
 from cmikg.web.formatting import decimal_year, figure_text, number, period, when
@@ -236,9 +236,7 @@ def personnel_chart(width: int = 760) -> tuple[SeriesChart | None, list[Personne
         source = text(row, "sourceLabel", row["source"].value)
         time = _time_text(row, precision)
         year = decimal_year(text(row, "pointInTime"))
-        figure = figure_text(
-            vocab.label(hedge_iri) if hedge_iri else "", value, low, high, HEDGES.get(hedge_iri, "exact")
-        )
+        figure = figure_text(vocab.label(hedge_iri) if hedge_iri else "", value, low, high, vocab.hedge(hedge_iri))
         role = text(row, "roleLabel")
         rows.append(
             PersonnelRow(
@@ -261,7 +259,7 @@ def personnel_chart(width: int = 760) -> tuple[SeriesChart | None, list[Personne
                     mid,
                     low,
                     high,
-                    "range" if low is not None else HEDGES.get(hedge_iri, "exact"),
+                    "range" if low is not None else vocab.hedge(hedge_iri),
                     source,
                     f"{figure} ({role}), {time} — {source}",
                     href(row["claim"].value),

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cmikg.namespaces import CMI, OWL, PROV, RDF, RDFS, WD, XSD
+from cmikg.namespaces import CMI, OWL, RDF, RDFS, WD, XSD
 from cmikg.web.content import page_queries
 from cmikg.web.content.nodes import (
     Claim,
@@ -26,8 +26,6 @@ from cmikg.web.content.vocabulary import vocabulary
 from cmikg.web.formatting import period, when
 from cmikg.web.links import entity_path
 
-#: Properties the page shows in the header rather than in the table of facts.
-HEADER = {str(p) for p in (RDF.type, RDFS.label, RDFS.comment, OWL.sameAs, PROV.wasDerivedFrom)}
 SECTIONS = ("self", "about", "mentions", "rests-on", "answers")
 
 
@@ -99,17 +97,19 @@ def load(iri: str) -> EntityPage | None:
     return page
 
 
-#: Properties folded into the readable time of an entity (the EDTF and precisions go to a tooltip).
-TIME_PARTS = {str(p) for p in (CMI.pointInTime, CMI.startTime, CMI.endTime, CMI.edtf, CMI.timePrecision)}
 DATE_TIME = str(XSD.dateTime)
 
 
 def _facts(node: Node, vocab) -> list[tuple[str, list[Value]]]:
-    """The table of facts, every date as people write it ("between 1966 and 1974", "January 2010")."""
+    """The table of facts, every date as people write it ("between 1966 and 1974", "January 2010").
+
+    What the page shows apart (the header, and the parts folded into one readable time) is
+    what the ontology marks ``cmi:shownApart "entity"``."""
+    apart = vocab.apart("entity")
     facts = [
         (vocab.label(p), sorted((_readable(v, node, p, vocab) for v in values), key=_value_order))
         for p, values in node.props.items()
-        if p not in HEADER and p not in TIME_PARTS and p not in vocab.shortcuts
+        if p not in apart and p not in vocab.shortcuts
     ]
     time = _time_fact(node, vocab)
     if time is not None:
@@ -173,18 +173,12 @@ def _disagreements(claims: dict[str, Claim], by_section: dict[str, list[Claim]])
     seen: set[frozenset[str]] = set()
     pairs = []
     for claim in own:
-        for relation, targets in (
-            ("contradicts", claim.contradicts),
-            ("disputes", claim.disputes),
-            ("is disputed by", claim.disputed_by),
-            ("is in tension with", claim.in_tension),
-            ("opposes", claim.opposes),
-        ):
-            for target in targets:
+        for link in claim.links:
+            for target in link.targets:
                 key = frozenset((claim.iri, target))
                 if target in claims and key not in seen:
                     seen.add(key)
-                    pairs.append(Disagreement(claim, relation, claims[target]))
+                    pairs.append(Disagreement(claim, link.phrase, claims[target]))
     return pairs
 
 

@@ -105,49 +105,15 @@ def references_of(node: Node, nodes: dict[str, Node]) -> list[Reference]:
     return sorted(refs, key=lambda r: (r.start is None, r.start or 0, r.end or 0, r.iri))
 
 
-#: Claim properties the claim card shows in their own place; every other one is a qualifier.
-SHOWN_APART = {
-    str(p)
-    for p in (
-        RDF.type,
-        RDFS.label,
-        RDFS.comment,
-        CMI.subject,
-        CMI.predicate,
-        CMI.quantity,
-        CMI.lowerBound,
-        CMI.upperBound,
-        CMI.unit,
-        CMI.approximation,
-        CMI.valueEntity,
-        CMI.valueText,
-        CMI.pointInTime,
-        CMI.startTime,
-        CMI.endTime,
-        CMI.timePrecision,
-        CMI.edtf,
-        CMI.timeText,
-        CMI.note,
-        CMI.undated,
-        PROV.wasDerivedFrom,
-        CMI.contradicts,
-        CMI.disputes,
-        CMI.disputedBy,
-        CMI.inTensionWith,
-        CMI.opposes,
-    )
-}
+@dataclass(frozen=True)
+class ClaimLink:
+    """A link from a claim to others (contradicts, is in tension with...), as its card shows it."""
 
-#: How a hedge moves the true figure relative to the printed one (for charts and badges).
-HEDGES = {
-    str(CMI.moreThan): "above",
-    str(CMI.atLeast): "above",
-    str(CMI.nearly): "below",
-    str(CMI.upTo): "below",
-    str(CMI.about): "about",
-    str(CMI.range): "range",
-    str(CMI.exactly): "exact",
-}
+    property: str
+    heading: str
+    phrase: str
+    mark: str
+    targets: list[str]
 
 
 @dataclass
@@ -177,11 +143,10 @@ class Claim:
     note: str
     qualifiers: list[tuple[str, Value]]
     references: list[Reference]
-    contradicts: list[str]
-    disputes: list[str]
-    disputed_by: list[str]
-    in_tension: list[str]
-    opposes: list[str]
+    #: Where the hedge puts the true figure: above, below, about, range or exact.
+    hedge: str
+    #: The claim's links to other claims that it has, in the ontology's display order.
+    links: list[ClaimLink]
     sections: set[str] = field(default_factory=set)
 
     @property
@@ -193,13 +158,14 @@ class Claim:
         return "claim-" + self.path.rsplit("/", 1)[-1]
 
     @property
-    def hedge(self) -> str:
-        return HEDGES.get(self.approximation.iri, "exact") if self.approximation else "exact"
-
-    @property
     def contested(self) -> bool:
         """Contradicted or disputed by another claim (a mere tension does not count)."""
-        return bool(self.contradicts or self.disputes or self.disputed_by)
+        return any(link.mark == "contested" for link in self.links)
+
+    @property
+    def in_tension(self) -> bool:
+        """In tension with another claim: hard to reconcile, not incompatible."""
+        return any(link.mark == "tension" for link in self.links)
 
     @property
     def figure(self) -> str:
@@ -230,13 +196,26 @@ class Claim:
         return list(seen.values())
 
 
+def claim_links(node: Node, vocab: Vocabulary) -> list[ClaimLink]:
+    """The node's links to other claims, each property with its heading, phrase and mark."""
+    links = []
+    for prop in vocab.claim_links():
+        targets = sorted(v.iri for v in node.values(prop))
+        if targets:
+            label = vocab.label(prop)
+            heading = label[:1].upper() + label[1:]
+            links.append(ClaimLink(prop, heading, vocab.phrases[prop], vocab.marks.get(prop, ""), targets))
+    return links
+
+
 def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
     predicate, precision = node.first(CMI.predicate), node.first(CMI.timePrecision)
-    iris = lambda prop: sorted(v.iri for v in node.values(prop))  # noqa: E731
+    approximation = node.first(CMI.approximation)
+    apart = vocab.apart("claim")
     qualifiers = [
         (vocab.label(prop), value)
         for prop, values in node.props.items()
-        if prop not in SHOWN_APART and prop not in vocab.shortcuts
+        if prop not in apart and prop not in vocab.shortcuts
         for value in values
     ]
     return Claim(
@@ -250,7 +229,7 @@ def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
         lower=node.number(CMI.lowerBound),
         upper=node.number(CMI.upperBound),
         unit=node.first(CMI.unit),
-        approximation=node.first(CMI.approximation),
+        approximation=approximation,
         entities=sorted(node.values(CMI.valueEntity), key=lambda v: (v.text, v.term.value)),
         texts=sorted(v.term.value for v in node.values(CMI.valueText)),
         point_in_time=node.text(CMI.pointInTime),
@@ -263,9 +242,6 @@ def claim_from(node: Node, nodes: dict[str, Node], vocab: Vocabulary) -> Claim:
         note=" ".join(sorted(v.term.value for v in node.values(CMI.note))),  # every note, in one order
         qualifiers=sorted(qualifiers, key=lambda q: (q[0], q[1].text, q[1].term.value)),
         references=references_of(node, nodes),
-        contradicts=iris(CMI.contradicts),
-        disputes=iris(CMI.disputes),
-        disputed_by=iris(CMI.disputedBy),
-        in_tension=iris(CMI.inTensionWith),
-        opposes=iris(CMI.opposes),
+        hedge=vocab.hedge(approximation.iri) if approximation else "exact",
+        links=claim_links(node, vocab),
     )

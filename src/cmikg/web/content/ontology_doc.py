@@ -60,6 +60,20 @@ class Term:
         return self.text(SKOS.notation)
 
     @property
+    def scope_note(self) -> str:
+        """Why the term exists beside a similar one of another vocabulary, where it says."""
+        return self.text(SKOS.scopeNote)
+
+    @property
+    def deprecated(self) -> bool:
+        return self.text(OWL.deprecated) == "true"
+
+    @property
+    def replaced_by(self) -> list[str]:
+        """The terms to use instead of a deprecated one (dcterms:isReplacedBy)."""
+        return sorted(self.all(DCTERMS.isReplacedBy))
+
+    @property
     def domain(self) -> list[str]:
         return self.targets(RDFS.domain)
 

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from cmikg.web.content import page_queries
-from cmikg.web.content.nodes import HEDGES
 from cmikg.web.content.page_queries import text
 from cmikg.web.content.vocabulary import vocabulary
 from cmikg.web.content.world_shapes import SHIPPED
@@ -125,9 +124,7 @@ def _figures() -> list[Figure]:
                 r["claim"].value,
                 text(r, "claimLabel"),
                 value,
-                figure_text(
-                    vocab.label(hedge) if hedge else "", _number(r, "quantity"), low, high, HEDGES.get(hedge, "exact")
-                ),
+                figure_text(vocab.label(hedge) if hedge else "", _number(r, "quantity"), low, high, vocab.hedge(hedge)),
                 parts[0] if parts else None,
                 when(date, vocab.precision(text(r, "precision") or None)) if date else "",
                 r["source"].value,
