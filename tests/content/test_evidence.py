@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 
@@ -117,3 +118,20 @@ def test_a_supported_date_is_one_the_quote_gives(built: Settings) -> None:
                 if not any(year in quote for year in years):
                     wrong.append((entity, prop, quote))
     assert wrong == []
+
+
+def test_every_non_country_wikidata_link_carries_its_record(built: Settings) -> None:
+    # The register of candidates (graph/wikidata-evidence.csv) and the evidence in the graph agree.
+    graph = built_graph(built)
+    same_as = URIRef("http://www.w3.org/2002/07/owl#sameAs")
+    with (built.root / "graph" / "wikidata-evidence.csv").open(encoding="utf-8") as handle:
+        register = {row["entity"]: row for row in csv.DictReader(handle)}
+    links = [(e, q) for e, q in graph.subject_objects(same_as) if (e, RDF.type, CMI.Country) not in graph]
+    for entity, item in links:
+        records = [r for r in graph.subjects(CMI.evidenceFor, entity) if (r, CMI.wikidataItem, item) in graph]
+        assert records, entity
+        address = str(graph.value(records[0], CMI.recordAddress))
+        row = register[str(entity).removeprefix(str(ID)).replace("/", ":", 1)]
+        assert row["status"] == "linked" and str(item).endswith("/" + row["qid"]) and address in row["evidence"]
+    linked_in_register = {e for e, r in register.items() if r["status"] == "linked" and not e.startswith("country:")}
+    assert linked_in_register == {str(e).removeprefix(str(ID)).replace("/", ":", 1) for e, _ in links}
