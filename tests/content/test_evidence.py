@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import re
 
@@ -76,3 +77,61 @@ def test_exclusions_name_text_that_exists(project_root) -> None:
     for row in rows:
         assert row["text"] in text, row
         assert re.search(r"\w", row["reason"]), row
+
+
+def test_every_entity_reference_names_a_fact_the_entity_has(built: Settings) -> None:
+    graph = built_graph(built)
+    prov = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+    claims = {s for kind in (CMI.Claim, CMI.Criticism, CMI.Defence) for s in graph.subjects(RDF.type, kind)}
+    checked, unnamed, absent = 0, [], []
+    for entity, ref in graph.subject_objects(prov):
+        if entity in claims:
+            continue
+        supported = set(graph.objects(ref, CMI.supports))
+        checked += 1
+        if not supported:
+            unnamed.append(entity)
+        absent += [(entity, p) for p in supported if graph.value(entity, p) is None]
+    assert checked > 200
+    assert unnamed == [] and absent == []
+
+
+def test_a_mission_reference_names_the_host_and_the_year_it_quotes(built: Settings) -> None:
+    # "In 1960, Cuba sent an emergency brigade to Chile to assist the recovery from the Valdivia earthquake."
+    graph = built_graph(built)
+    mission = ID["mission/chile-1960-earthquake"]
+    prov = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+    refs = [r for r in graph.objects(mission, prov) if str(graph.value(r, CMI.quote)).startswith("In 1960, Cuba sent")]
+    assert len(refs) == 1
+    assert {CMI.hostCountry, CMI.sentBy, CMI.startTime, CMI.respondsTo} <= set(graph.objects(refs[0], CMI.supports))
+
+
+def test_a_supported_date_is_one_the_quote_gives(built: Settings) -> None:
+    graph = built_graph(built)
+    prov = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+    wrong = []
+    for ref in set(graph.subjects(CMI.supports, None)):
+        quote = str(graph.value(ref, CMI.quote))
+        for prop in set(graph.objects(ref, CMI.supports)) & {CMI.pointInTime, CMI.startTime, CMI.endTime}:
+            for entity in graph.subjects(prov, ref):
+                years = {str(v)[:4] for v in graph.objects(entity, prop)}
+                if not any(year in quote for year in years):
+                    wrong.append((entity, prop, quote))
+    assert wrong == []
+
+
+def test_every_non_country_wikidata_link_carries_its_record(built: Settings) -> None:
+    # The register of candidates (graph/wikidata-evidence.csv) and the evidence in the graph agree.
+    graph = built_graph(built)
+    same_as = URIRef("http://www.w3.org/2002/07/owl#sameAs")
+    with (built.root / "graph" / "wikidata-evidence.csv").open(encoding="utf-8") as handle:
+        register = {row["entity"]: row for row in csv.DictReader(handle)}
+    links = [(e, q) for e, q in graph.subject_objects(same_as) if (e, RDF.type, CMI.Country) not in graph]
+    for entity, item in links:
+        records = [r for r in graph.subjects(CMI.evidenceFor, entity) if (r, CMI.wikidataItem, item) in graph]
+        assert records, entity
+        address = str(graph.value(records[0], CMI.recordAddress))
+        row = register[str(entity).removeprefix(str(ID)).replace("/", ":", 1)]
+        assert row["status"] == "linked" and str(item).endswith("/" + row["qid"]) and address in row["evidence"]
+    linked_in_register = {e for e, r in register.items() if r["status"] == "linked" and not e.startswith("country:")}
+    assert linked_in_register == {str(e).removeprefix(str(ID)).replace("/", ":", 1) for e, _ in links}
