@@ -23,9 +23,10 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from cmikg.errors import CmikgError
+from cmikg.sparql import formats
 
-SPARQL_JSON = "application/sparql-results+json"
-NTRIPLES = "application/n-triples"
+SPARQL_JSON = formats.SPARQL_JSON.media_type
+NTRIPLES = formats.NTRIPLES.media_type
 #: What IRIs spliced into SPARQL text may contain (the IRIREF production, without escapes).
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\\x00-\x20]*$")
 

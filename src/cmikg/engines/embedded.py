@@ -23,6 +23,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cmikg import dist
 from cmikg.config import Settings
 from cmikg.engines.backend import (
     BackendUnavailable,
@@ -38,8 +39,9 @@ from cmikg.guard.admission import time_limit
 from cmikg.guard.reading import read_query
 from cmikg.guard.rows import too_many_rows
 from cmikg.namespaces import BASE, PREFIXES
+from cmikg.sparql import formats
 
-SPARQL_JSON = "application/sparql-results+json"
+SPARQL_JSON = formats.SPARQL_JSON.media_type
 
 #: The fewest bytes one row can take in each format: an answer shorter than ``max_rows``
 #: times this cannot be over the cap, so only longer answers need their rows counted.
@@ -60,7 +62,7 @@ class DatasetInfo:
 
     @classmethod
     def read(cls, settings: Settings, store: EmbeddedStore) -> DatasetInfo:
-        report_file = settings.dist / "build-report.json"
+        report_file = settings.dist / dist.BUILD_REPORT
         report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
         digest = report.get("sha256_ntriples") or _sha256(settings.dataset_file)
         return cls(
@@ -153,7 +155,7 @@ class ReadOnlyEvaluator:
 
 def describe_template(settings: Settings) -> str:
     """The CONSTRUCT behind every Linked Data document (``queries/pages/describe.rq``), or ""."""
-    path = settings.queries_dir / "pages" / "describe.rq"
+    path = dist.queries_dir(settings.dist) / "pages" / "describe.rq"
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
@@ -279,7 +281,7 @@ def _results_format(media_type: str, form: str) -> ox.QueryResultsFormat:
     if found is None:
         raise _Unacceptable(
             f"{form} query's answer cannot be sent as {media_type}; use "
-            "application/sparql-results+json, +xml, text/csv or text/tab-separated-values"
+            + ", ".join(f.media_type for f in formats.RESULT_FORMATS)
         )
     return found
 
@@ -289,7 +291,7 @@ def _rdf_format(media_type: str) -> ox.RdfFormat:
     if found is None:
         raise _Unacceptable(
             f"a CONSTRUCT or DESCRIBE query's answer cannot be sent as {media_type}; use "
-            "text/turtle, application/n-triples, application/ld+json or application/rdf+xml"
+            + ", ".join(f.media_type for f in formats.GRAPH_FORMATS)
         )
     return found
 

@@ -8,12 +8,13 @@ import io
 import pyoxigraph as ox
 
 from cmikg.engines.backend import Result, ResultTooLarge
+from cmikg.sparql.formats import CSV
 
 
 def count_rows(result: Result) -> int:
     """Rows (or triples) in a serialised answer."""
     media_type = result.media_type.split(";")[0].strip()
-    if media_type == "text/csv":
+    if media_type == CSV.media_type:
         return max(0, sum(1 for _ in csv.reader(io.StringIO(result.body.decode("utf-8")))) - 1)
     results_format = ox.QueryResultsFormat.from_media_type(media_type)
     if results_format is not None:

@@ -11,9 +11,10 @@ import json
 
 from flask import Response, abort, render_template
 
+from cmikg.dist import QUICKSTATEMENTS as BATCH_FILE
+from cmikg.dist import QUICKSTATEMENTS_DETAIL as DETAIL_FILE
 from cmikg.web.content import page_queries
 from cmikg.web.templating import blueprint
-from cmikg.wikidata.quickstatements import BATCH_FILE, DETAIL_FILE
 
 bp = blueprint("editors", __name__)
 

@@ -11,9 +11,11 @@ import re
 from flask import Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
+from cmikg import dist
 from cmikg.engines.backend import QueryError
 from cmikg.namespaces import BASE, CMI, PREFIXES
 from cmikg.service.app import admitted, public_base
+from cmikg.sparql import formats
 from cmikg.web import gallery, results
 from cmikg.web import search as label_search
 from cmikg.web.content import charts as chart_data
@@ -31,12 +33,7 @@ bp = blueprint("pages", __name__, static_folder=str(STATIC), static_url_path="/a
 #: Rows shown on the query page; the downloads carry the whole answer.
 SHOWN_ROWS = 1000
 #: Download formats of the query page, by file suffix.
-DOWNLOADS = {
-    "csv": "text/csv",
-    "json": "application/sparql-results+json",
-    "nt": "application/n-triples",
-    "ttl": "text/turtle",
-}
+DOWNLOADS = {f.suffix: f.media_type for f in formats.QUERY_PAGE_DOWNLOADS}
 
 
 @bp.app_template_global()
@@ -185,9 +182,9 @@ def source_text(path: str) -> Response:
     relative = text_sources().get(iri)
     if relative is None:
         abort(404, f"no shipped text for <{iri}>")
-    file = (page_queries.settings().root / relative).resolve()
-    if page_queries.settings().root.resolve() not in file.parents or not file.is_file():
-        abort(404, f"the text file {relative} recorded for <{iri}> is not in the project")
+    file = dist.shipped_file(page_queries.settings().dist, relative)
+    if file is None or not file.is_file():
+        abort(404, f"the text file {relative} recorded for <{iri}> is not in the build")
     content = file.read_text(encoding="utf-8")
     quotes = page_queries.select("source-quotes", this=iri)
     spans = [Span(int(r["start"].value), int(r["end"].value)) for r in quotes]

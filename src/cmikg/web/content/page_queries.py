@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flask import current_app
 
+from cmikg import dist
 from cmikg.config import Settings
 from cmikg.engines.backend import QueryBackend
 from cmikg.service.app import backend_of, settings_of
@@ -91,7 +92,7 @@ def bind(text: str, **iris: str) -> str:
 
 
 def query_file(settings: Settings, name: str) -> Path:
-    return settings.queries_dir / "pages" / f"{name}.rq"
+    return dist.queries_dir(settings.dist) / "pages" / f"{name}.rq"
 
 
 def query_text(name: str) -> str:
