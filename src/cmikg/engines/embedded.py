@@ -8,10 +8,8 @@ answer over the cap is refused whole, never sent cut short.
 
 from __future__ import annotations
 
-import csv
 import gc
 import hashlib
-import io
 import json
 import os
 import re
@@ -35,6 +33,7 @@ from cmikg.engines.backend import (
 )
 from cmikg.engines.store import EmbeddedStore, open_read_only, prepare_disk_store
 from cmikg.engines.workers import WorkerPool
+from cmikg.guard import rows
 from cmikg.guard.admission import time_limit
 from cmikg.guard.reading import read_query
 from cmikg.guard.rows import too_many_rows
@@ -311,11 +310,7 @@ def _solutions(result: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: 
 
 
 def _count_rows(body: bytes, fmt: ox.QueryResultsFormat) -> int:
-    if fmt == ox.QueryResultsFormat.XML:  # "<" inside values is always escaped
-        return body.count(b"<result>") + body.count(b"<result/>")
-    if fmt == ox.QueryResultsFormat.CSV:  # a quoted value may hold a line break
-        return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1
-    return sum(1 for _ in ox.parse_query_results(body, format=fmt))
+    return rows.count(body, fmt.media_type, trusted=True)
 
 
 def _triples(result: Iterable, fmt: ox.RdfFormat, max_rows: int) -> bytes:

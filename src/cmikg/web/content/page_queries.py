@@ -17,17 +17,13 @@ from flask import current_app
 
 from cmikg import dist
 from cmikg.config import Settings
-from cmikg.engines.backend import QueryBackend
+from cmikg.engines.backend import BadParameter, QueryBackend
 from cmikg.service.app import backend_of, settings_of
 
 #: Characters an IRIREF may not contain (SPARQL 1.1 grammar, rule 139).
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-
-
-class BadParameter(ValueError):
-    """A value that cannot be written into a query safely."""
 
 
 @dataclass(frozen=True)
