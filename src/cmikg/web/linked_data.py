@@ -16,7 +16,6 @@ import json
 from flask import (
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -145,11 +144,10 @@ def _entity_rdf(path: str, fmt: Format) -> Response:
 
 def _context() -> dict:
     """The JSON-LD @context the build generated (read once per process)."""
-    cache = current_app.extensions.setdefault("cmikg.jsonld_context", {})
-    if "context" not in cache:
-        path = page_queries.settings().dist / dist.CONTEXT
-        cache["context"] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    return cache["context"]
+    path = page_queries.settings().dist / dist.CONTEXT
+    return page_queries.cached(
+        "jsonld-context", lambda: json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    )
 
 
 def alternates(base: str) -> list[tuple[str, str, str]]:

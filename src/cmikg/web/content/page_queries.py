@@ -16,6 +16,7 @@ from pathlib import Path
 from flask import current_app
 
 from cmikg import dist
+from cmikg.cache import BoundedCache, pickled_size
 from cmikg.config import Settings
 from cmikg.engines.backend import BadParameter, QueryBackend
 from cmikg.service.app import backend_of, settings_of
@@ -91,12 +92,20 @@ def query_file(settings: Settings, name: str) -> Path:
     return dist.queries_dir(settings.dist) / "pages" / f"{name}.rq"
 
 
+#: Texts of the page queries, by dist/ folder and name (a few dozen small files).
+QUERY_TEXTS: BoundedCache[str] = BoundedCache("page query texts", max_bytes=2 << 20, max_entries=256)
+#: What pages compute once per dataset version (labels, counts, map figures), by dist/ and key.
+PAGE_DATA: BoundedCache = BoundedCache(
+    "page data", max_bytes=64 << 20, max_entries=256, max_item_bytes=32 << 20, sizer=pickled_size
+)
+
+
 def query_text(name: str) -> str:
-    """The text of ``queries/pages/<name>.rq`` (read once per process)."""
-    cache = current_app.extensions.setdefault("cmikg.page_queries", {})
-    if name not in cache:
-        cache[name] = query_file(settings_of(current_app), name).read_text(encoding="utf-8")
-    return cache[name]
+    """The text of ``dist/queries/pages/<name>.rq`` (read once per process)."""
+    settings = settings_of(current_app)
+    return QUERY_TEXTS.get_or_make(
+        "", (str(settings.dist), name), lambda: query_file(settings, name).read_text(encoding="utf-8")
+    )
 
 
 def backend() -> QueryBackend:
@@ -115,8 +124,4 @@ def select(name: str, **iris: str) -> list[Row]:
 
 def cached(key: str, compute):
     """A value computed once per dataset version (labels, counts): pages stay fast."""
-    store = current_app.extensions.setdefault("cmikg.page_cache", {})
-    version = backend().version()
-    if key not in store or store[key][0] != version:
-        store[key] = (version, compute())
-    return store[key][1]
+    return PAGE_DATA.get_or_make(backend().version(), (str(settings().dist), key), compute)
