@@ -144,6 +144,12 @@ def downloadable(name: str) -> bool:
     return found is not None and found.download
 
 
+def distributions() -> list[DistFile]:
+    """The downloads with a fixed name, for the DCAT distributions of the VoID description
+    (tables are described, each with its own resource, in the data package)."""
+    return [f for f in FILES if f.download and f.checksummed and "*" not in f.name]
+
+
 def dump(fmt: Format) -> str:
     """The file holding the whole graph in ``fmt``."""
     return DUMPS[fmt]

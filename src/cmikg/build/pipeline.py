@@ -35,10 +35,13 @@ from cmikg.build.timebounds import TimeFormatError
 from cmikg.build.validation import run_shacl
 from cmikg.config import Settings
 from cmikg.errors import InputError, ValidationFailed
-from cmikg.namespaces import BASE, CMI, DATASET, PREFIXES, RDF, VOID, XSD
+from cmikg.namespaces import BASE, CMI, DATASET, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD
 from cmikg.sparql.formats import JSONLD, NTRIPLES, RDFXML, TURTLE
 from cmikg.wikidata.checks import build_problems as wikidata_problems
 from cmikg.wikidata.quickstatements import build_batch
+
+#: Media types as IRIs, the form DCAT's ``dcat:mediaType`` expects.
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 
 
 @dataclass
@@ -270,4 +273,11 @@ def void_description(graph: Graph, report: dict) -> Graph:
     void.add((DATASET, CMI.sha256, Literal(report["sha256_ntriples"], datatype=XSD.string)))
     for name in dist.DUMPS.values():
         void.add((DATASET, VOID.dataDump, URIRef(f"{BASE}download/{name}")))
+    for entry in dist.distributions():
+        download = URIRef(f"{BASE}download/{entry.name}")
+        void.add((DATASET, DCAT.distribution, download))
+        void.add((download, RDF.type, DCAT.Distribution))
+        void.add((download, DCAT.downloadURL, download))
+        void.add((download, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + entry.media_type)))
+        void.add((download, DCTERMS.description, Literal(entry.description, lang="en")))
     return void

@@ -127,11 +127,11 @@ def search() -> Response:
     if found is not None and found.total and int(page) > found.pages:
         return _bad_request(f"page={page} is past the last page of results ({found.pages})")
     body = render_template("search.html", query=query, found=found, facet=facet, facets=label_search.FACETS)
-    return Response(body, mimetype="text/html")
+    return Response(body, mimetype=formats.HTML.media_type)
 
 
 def _bad_request(message: str) -> Response:
-    return Response(render_template("bad_request.html", message=message), status=400, mimetype="text/html")
+    return Response(render_template("bad_request.html", message=message), status=400, mimetype=formats.HTML.media_type)
 
 
 # --- entity pages (served by linked_data at /doc/...) ------------------------------------------
@@ -201,7 +201,7 @@ def source_text(path: str) -> Response:
         length=len(content),
         quote_count=len(set(spans)),
     )
-    return Response(body, mimetype="text/html")
+    return Response(body, mimetype=formats.HTML.media_type)
 
 
 # --- the query page -----------------------------------------------------------------------------
@@ -233,7 +233,7 @@ def query() -> Response:
         permalink=_permalink(text_),
         endpoint=_endpoint_url(),
     )
-    return Response(body, status=status, mimetype="text/html")
+    return Response(body, status=status, mimetype=formats.HTML.media_type)
 
 
 @bp.get("/query/terms.json")
@@ -290,7 +290,7 @@ def world() -> Response:
         chosen = world_map.world_map(request.args.get("source", ""), request.args.get("period", ""))
     except world_map.BadChoice as exc:
         return _bad_request(str(exc))
-    return Response(render_template("map.html", map=chosen), mimetype="text/html")
+    return Response(render_template("map.html", map=chosen), mimetype=formats.HTML.media_type)
 
 
 # --- charts -------------------------------------------------------------------------------------
@@ -335,4 +335,4 @@ def chart_svg(name: str) -> Response:
         abort(404, f"no chart {name!r}; charts: {', '.join(CHARTS)}")
     by = "missions" if request.args.get("by") == "missions" else "personnel"
     body = render_template("chart_file.svg", name=name, ctx=_chart_context(by, narrow=False))
-    return Response(body, mimetype="image/svg+xml")
+    return Response(body, mimetype=formats.SVG.media_type)
