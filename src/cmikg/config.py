@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from cmikg import dist
+
 ONTOLOGY_FILE = Path("ontology/cmi.ttl")
 
 
@@ -62,6 +64,18 @@ class Settings:
         base = Path(root).resolve() if root else find_project_root()
         return cls(root=base, dist=Path(dist).resolve() if dist else base / "dist")
 
+    @classmethod
+    def for_dist(cls, root: Path | None = None, dist: Path | None = None) -> Settings:
+        """Settings for what only reads a built ``dist/`` (the service): given ``dist``, no
+        checkout is needed, since ``dist/`` carries everything the service reads."""
+        if dist is None or root is not None:
+            return cls.discover(root, dist)
+        try:
+            return cls.discover(None, dist)
+        except ProjectNotFound:
+            folder = Path(dist).resolve()
+            return cls(root=folder, dist=folder)
+
     def with_(self, **changes) -> Settings:
         return replace(self, **changes)
 
@@ -84,7 +98,7 @@ class Settings:
     @property
     def dataset_file(self) -> Path:
         """The canonical N-Triples dump: what every store loads."""
-        return self.dist / "cmikg.nt"
+        return self.dist / dist.DUMP_NT
 
     def rel(self, path: Path) -> str:
         """A path as users see it in messages: relative to the project root."""

@@ -1,10 +1,12 @@
-"""Talking to an external triple store over HTTP: SPARQL 1.1 Protocol (query, update) and
-the SPARQL 1.1 Graph Store HTTP Protocol, with the store's failures turned into one-line
-messages.
+"""The one HTTP client for SPARQL services: SPARQL 1.1 Protocol (query, update) and the
+SPARQL 1.1 Graph Store HTTP Protocol, with failures turned into one-line messages.
 
-Both ``cmikg publish`` (which writes) and the remote query backend (which only reads)
-go through :class:`StoreClient`, so an unreachable store, a refused credential or a URL
-that is not a SPARQL service reads the same everywhere. Credentials come from an
+``cmikg publish`` (which writes) and the remote query backend (which only reads) go
+through :class:`StoreClient`; the Wikidata client (:mod:`cmikg.wikidata.client`) and
+federated queries (:mod:`cmikg.guard.federation`) send their queries with
+:func:`send_query` and read answers with :func:`read_body`, so an unreachable host, a
+time limit or an answer cut short reads the same everywhere, and no other module imports
+an HTTP library. Credentials come from an
 environment variable named by the user, never from the command line (where ``ps`` and
 shell histories would show them).
 """
@@ -23,11 +25,16 @@ import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from cmikg.errors import CmikgError
+from cmikg.sparql import formats
 
-SPARQL_JSON = "application/sparql-results+json"
-NTRIPLES = "application/n-triples"
+SPARQL_JSON = formats.SPARQL_JSON.media_type
+NTRIPLES = formats.NTRIPLES.media_type
 #: What IRIs spliced into SPARQL text may contain (the IRIREF production, without escapes).
 _IRI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\\x00-\x20]*$")
+
+
+#: An HTTP response, for the type hints of modules that read one.
+Response = requests.Response
 
 
 class StoreError(CmikgError):
@@ -37,6 +44,10 @@ class StoreError(CmikgError):
         super().__init__(message)
         self.status = status
         self.detail = detail
+
+
+class AnswerTooLarge(StoreError):
+    """The answer grew past the number of bytes the caller would read."""
 
 
 class StoreUnreachable(StoreError):
@@ -248,10 +259,20 @@ class Answer:
 
 def read_before(response: requests.Response, url: str, deadline: float) -> bytes:
     """The whole body, or :class:`StoreTimeout` once ``deadline`` (a monotonic time) passes."""
+    return read_body(response, url, deadline)
+
+
+def read_body(response: requests.Response, url: str, deadline: float, max_bytes: int | None = None) -> bytes:
+    """The whole body; :class:`StoreTimeout` once ``deadline`` (a monotonic time) passes,
+    :class:`AnswerTooLarge` past ``max_bytes``, :class:`StoreUnreachable` when cut off."""
     chunks = []
+    size = 0
     try:
         for chunk in response.iter_content(1 << 16):
             chunks.append(chunk)
+            size += len(chunk)
+            if max_bytes is not None and size > max_bytes:
+                raise AnswerTooLarge(f"{url}: the answer is larger than {max_bytes} bytes")
             if time.monotonic() > deadline:
                 raise StoreTimeout(f"{url}: the answer did not arrive in time")
     except requests.RequestException as exc:
@@ -259,6 +280,56 @@ def read_before(response: requests.Response, url: str, deadline: float) -> bytes
     finally:
         response.close()
     return b"".join(chunks)
+
+
+def send_query(
+    url: str,
+    text: str,
+    *,
+    accept: str = SPARQL_JSON,
+    timeout: tuple[float, float],
+    headers: dict[str, str] | None = None,
+    session: requests.Session | None = None,
+    allow_redirects: bool = True,
+    stream: bool = False,
+) -> requests.Response:
+    """POST a query form to ``url`` and hand back the response as it is (any status).
+
+    ``timeout`` is (connect, read) in seconds. A time-out is :class:`StoreTimeout`; any
+    other failure to talk to the host is :class:`StoreUnreachable`, whose ``detail`` is the
+    reason in a few words (``connection refused``)."""
+    sender = session if session is not None else requests
+    try:
+        return sender.post(
+            url,
+            data={"query": text},
+            headers={"Accept": accept, **(headers or {})},
+            timeout=timeout,
+            allow_redirects=allow_redirects,
+            stream=stream,
+        )
+    except requests.Timeout as exc:
+        raise StoreTimeout(f"{url}: no answer within {timeout[1]:g} s") from exc
+    except requests.RequestException as exc:
+        reason = _reason(exc)
+        raise StoreUnreachable(f"cannot reach {url}: {reason}", detail=reason) from exc
+
+
+def new_session(user_agent: str | None = None) -> requests.Session:
+    session = requests.Session()
+    if user_agent:
+        session.headers["User-Agent"] = user_agent
+    return session
+
+
+def library_version() -> str:
+    """``requests/VERSION``, for User-Agent strings."""
+    return f"requests/{requests.__version__}"
+
+
+def parse_json(body: bytes):
+    """A JSON document (``ValueError`` when it is not one)."""
+    return json.loads(body)
 
 
 def parse_bindings(answer: Answer, url: str) -> list[dict[str, dict]]:
@@ -286,6 +357,9 @@ def _reason(exc: Exception) -> str:
     for marker in (
         "Connection refused",
         "Name or service not known",
+        "Temporary failure in name resolution",
+        "Network is unreachable",
+        "No route to host",
         "timed out",
         "Connection reset by peer",
         "Connection aborted",

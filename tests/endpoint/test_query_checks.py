@@ -21,8 +21,9 @@ from cmikg.guard.allowlist import check_services
 from cmikg.guard.federation import values_block
 from cmikg.guard.lexer import MAX_TOKENS
 from cmikg.guard.reading import read_query as analyse
-from cmikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, negotiate
+from cmikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
 from cmikg.sparql.forms import decode_pairs
+from cmikg.sparql.negotiation import negotiate
 from tests.conftest import ROOT
 
 SETTINGS = Settings.discover(root=ROOT).with_(service_allowlist=("https://query.wikidata.org/sparql",))

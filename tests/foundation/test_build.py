@@ -31,7 +31,9 @@ def run_cli(settings: Settings, *args: str, seed: str = "0") -> subprocess.Compl
 
 
 def digest_tree(folder: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+    """Every file of the folder, subfolders included, by its path inside it."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file())
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
 def test_build_writes_every_dump_and_a_report(mini_project: Settings) -> None:

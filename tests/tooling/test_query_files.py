@@ -26,8 +26,8 @@ def rows(body: bytes) -> list[list[str]]:
     return list(csv.reader(io.StringIO(body.decode("utf-8"))))
 
 
-def test_every_gallery_query_is_listed() -> None:
-    assert NAMES == sorted(e.name for e in gallery.examples(Settings.discover(root=ROOT))) and len(NAMES) > 20
+def test_every_gallery_query_is_listed(built: Settings) -> None:
+    assert NAMES == sorted(e.name for e in gallery.examples(built)) and len(NAMES) > 20
 
 
 @pytest.mark.parametrize("name", NAMES)

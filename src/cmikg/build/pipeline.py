@@ -21,13 +21,13 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import to_canonical_graph
 
+from cmikg import dist
 from cmikg.build import evidence
 from cmikg.build.context import build_context, to_jsonld
 from cmikg.build.derivation import derive
 from cmikg.build.forked import ForkedCall
 from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
 from cmikg.build.reasoning import Inconsistent, start_consistency_check
-from cmikg.build.search_index import INDEX_FILE as SEARCH_INDEX
 from cmikg.build.search_index import write_search_index
 from cmikg.build.sparql_checks import Judgement, run_checks
 from cmikg.build.tables import row_counts, write_tables
@@ -35,11 +35,13 @@ from cmikg.build.timebounds import TimeFormatError
 from cmikg.build.validation import run_shacl
 from cmikg.config import Settings
 from cmikg.errors import InputError, ValidationFailed
-from cmikg.namespaces import BASE, CMI, DATASET, PREFIXES, RDF, VOID, XSD
+from cmikg.namespaces import BASE, CMI, DATASET, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD
+from cmikg.sparql.formats import JSONLD, NTRIPLES, RDFXML, TURTLE
 from cmikg.wikidata.checks import build_problems as wikidata_problems
 from cmikg.wikidata.quickstatements import build_batch
 
-DUMPS = {"cmikg.nt": "nt", "cmikg.ttl": "turtle", "cmikg.jsonld": "json-ld", "cmikg.rdf": "xml"}
+#: Media types as IRIs, the form DCAT's ``dcat:mediaType`` expects.
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 
 
 @dataclass
@@ -184,24 +186,25 @@ def _swap_in(staging: Path, dist: Path) -> None:
 def _write_outputs(settings: Settings, checked: CheckedGraph, out: Path) -> dict:
     final = canonical_graph(checked.graph)
     nt = canonical_ntriples(final)
-    (out / "cmikg.nt").write_text(nt, encoding="utf-8")
-    final.serialize(out / "cmikg.ttl", format="turtle", encoding="utf-8")
-    write_rdfxml(nt, out / "cmikg.rdf")
+    (out / dist.dump(NTRIPLES)).write_text(nt, encoding="utf-8")
+    final.serialize(out / dist.dump(TURTLE), format=TURTLE.rdflib, encoding="utf-8")
+    write_rdfxml(nt, out / dist.dump(RDFXML))
     context = build_context(checked.sources.ontology)
-    _write_json(out / "context.jsonld", context)
-    _write_json(out / "cmikg.jsonld", to_jsonld(nt, context))
-    shutil.copyfile(settings.ontology_file, out / "ontology.ttl")
+    _write_json(out / dist.CONTEXT, context)
+    _write_json(out / dist.dump(JSONLD), to_jsonld(nt, context))
+    shutil.copyfile(settings.ontology_file, out / dist.ONTOLOGY_TTL)
     if (settings.graph_dir / "wikidata" / "snapshot.json").is_file():  # for cmikg.open().wikidata_snapshot()
-        shutil.copyfile(settings.graph_dir / "wikidata" / "snapshot.json", out / "wikidata-snapshot.json")
-    write_rdfxml(canonical_ntriples(canonical_graph(checked.sources.ontology)), out / "ontology.owl")
+        shutil.copyfile(settings.graph_dir / "wikidata" / "snapshot.json", out / dist.WIKIDATA_SNAPSHOT)
+    write_rdfxml(canonical_ntriples(canonical_graph(checked.sources.ontology)), out / dist.ONTOLOGY_OWL)
+    copy_folders(settings, out)
     digest = hashlib.sha256(nt.encode("utf-8")).hexdigest()
     report = build_report(settings, checked, digest, len(final))
     report["quickstatements"] = build_batch(checked.graph, settings.root, out)
     report["tables"] = row_counts(write_tables(settings, nt, report["version"], digest, out))
     void = void_description(checked.graph, report)
-    void.serialize(out / "void.ttl", format="turtle", encoding="utf-8")
-    write_search_index(final, out / SEARCH_INDEX)
-    _write_json(out / "build-report.json", report)
+    void.serialize(out / dist.VOID, format=TURTLE.rdflib, encoding="utf-8")
+    write_search_index(final, out / dist.SEARCH_INDEX)
+    _write_json(out / dist.BUILD_REPORT, report)
     _write_checksums(out)
     return report
 
@@ -217,9 +220,20 @@ def _write_json(path: Path, data: object) -> None:
     path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+def copy_folders(settings: Settings, out: Path) -> None:
+    """The folders of the checkout the service reads (queries, source texts), copied whole,
+    so that ``dist/`` alone can be served."""
+    for folder in dist.FOLDERS:
+        source = settings.root / folder.checkout
+        if source.is_dir():
+            shutil.copytree(source, out / folder.name, ignore=shutil.ignore_patterns("__pycache__", ".*"))
+
+
 def _write_checksums(out: Path) -> None:
-    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in sorted(out.iterdir()) if p.is_file()]
-    (out / "SHA256SUMS").write_text("".join(lines), encoding="utf-8")
+    """SHA256SUMS of the files the manifest says are checksummed (the copied folders are not)."""
+    files = [p for p in sorted(out.iterdir()) if p.is_file() and dist.checksummed(p.name)]
+    lines = [f"{hashlib.sha256(p.read_bytes()).hexdigest()}  {p.name}\n" for p in files]
+    (out / dist.CHECKSUMS).write_text("".join(lines), encoding="utf-8")
 
 
 def build_report(settings: Settings, checked: CheckedGraph, digest: str, triples: int) -> dict:
@@ -257,6 +271,13 @@ def void_description(graph: Graph, report: dict) -> Graph:
     void.add((DATASET, VOID.classes, Literal(len(set(graph.objects(None, RDF.type))))))
     void.add((DATASET, VOID.properties, Literal(len(set(graph.predicates())))))
     void.add((DATASET, CMI.sha256, Literal(report["sha256_ntriples"], datatype=XSD.string)))
-    for name in DUMPS:
+    for name in dist.DUMPS.values():
         void.add((DATASET, VOID.dataDump, URIRef(f"{BASE}download/{name}")))
+    for entry in dist.distributions():
+        download = URIRef(f"{BASE}download/{entry.name}")
+        void.add((DATASET, DCAT.distribution, download))
+        void.add((download, RDF.type, DCAT.Distribution))
+        void.add((download, DCAT.downloadURL, download))
+        void.add((download, DCAT.mediaType, URIRef(IANA_MEDIA_TYPES + entry.media_type)))
+        void.add((download, DCTERMS.description, Literal(entry.description, lang="en")))
     return void

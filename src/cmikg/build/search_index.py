@@ -19,9 +19,10 @@ from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 
+from cmikg import dist
 from cmikg.namespaces import CMI, ID, PROV, RDFS, SKOS
 
-INDEX_FILE = "search.sqlite"
+INDEX_FILE = dist.SEARCH_INDEX
 #: How much a hit in each kind of text weighs against the others (bm25 scores are multiplied).
 WEIGHTS = {"label": 8.0, "description": 3.0, "quote": 1.0}
 TOKENIZER = "unicode61 remove_diacritics 2"

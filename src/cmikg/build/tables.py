@@ -21,11 +21,12 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cmikg import dist
 from cmikg.config import Settings
 from cmikg.errors import ValidationFailed
 
-PACKAGE = "datapackage.json"
-SQLITE = "cmikg.sqlite"
+PACKAGE = dist.DATAPACKAGE
+SQLITE = dist.SQLITE
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 _NUMERIC = {f"{_XSD}{t}" for t in ("integer", "decimal", "double", "float", "int", "long", "nonNegativeInteger")}
 

@@ -15,11 +15,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+from cmikg import dist
 from cmikg.config import Settings
 from cmikg.errors import CmikgError
+from cmikg.sparql.formats import DUMP_FORMATS
 
 #: Format name -> the dump in dist/ that holds it.
-DUMPS = {"turtle": "cmikg.ttl", "ntriples": "cmikg.nt", "jsonld": "cmikg.jsonld", "rdfxml": "cmikg.rdf"}
+DUMPS = {fmt.names[0]: dist.dump(fmt) for fmt in DUMP_FORMATS}
 FORMATS = (*DUMPS, "quickstatements")
 
 

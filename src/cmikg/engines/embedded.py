@@ -8,10 +8,8 @@ answer over the cap is refused whole, never sent cut short.
 
 from __future__ import annotations
 
-import csv
 import gc
 import hashlib
-import io
 import json
 import os
 import re
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
+from cmikg import dist
 from cmikg.config import Settings
 from cmikg.engines.backend import (
     BackendUnavailable,
@@ -34,12 +33,14 @@ from cmikg.engines.backend import (
 )
 from cmikg.engines.store import EmbeddedStore, open_read_only, prepare_disk_store
 from cmikg.engines.workers import WorkerPool
+from cmikg.guard import rows
 from cmikg.guard.admission import time_limit
 from cmikg.guard.reading import read_query
 from cmikg.guard.rows import too_many_rows
 from cmikg.namespaces import BASE, PREFIXES
+from cmikg.sparql import formats
 
-SPARQL_JSON = "application/sparql-results+json"
+SPARQL_JSON = formats.SPARQL_JSON.media_type
 
 #: The fewest bytes one row can take in each format: an answer shorter than ``max_rows``
 #: times this cannot be over the cap, so only longer answers need their rows counted.
@@ -60,7 +61,7 @@ class DatasetInfo:
 
     @classmethod
     def read(cls, settings: Settings, store: EmbeddedStore) -> DatasetInfo:
-        report_file = settings.dist / "build-report.json"
+        report_file = settings.dist / dist.BUILD_REPORT
         report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
         digest = report.get("sha256_ntriples") or _sha256(settings.dataset_file)
         return cls(
@@ -153,7 +154,7 @@ class ReadOnlyEvaluator:
 
 def describe_template(settings: Settings) -> str:
     """The CONSTRUCT behind every Linked Data document (``queries/pages/describe.rq``), or ""."""
-    path = settings.queries_dir / "pages" / "describe.rq"
+    path = dist.queries_dir(settings.dist) / "pages" / "describe.rq"
     return path.read_text(encoding="utf-8") if path.is_file() else ""
 
 
@@ -279,7 +280,7 @@ def _results_format(media_type: str, form: str) -> ox.QueryResultsFormat:
     if found is None:
         raise _Unacceptable(
             f"{form} query's answer cannot be sent as {media_type}; use "
-            "application/sparql-results+json, +xml, text/csv or text/tab-separated-values"
+            + ", ".join(f.media_type for f in formats.RESULT_FORMATS)
         )
     return found
 
@@ -289,7 +290,7 @@ def _rdf_format(media_type: str) -> ox.RdfFormat:
     if found is None:
         raise _Unacceptable(
             f"a CONSTRUCT or DESCRIBE query's answer cannot be sent as {media_type}; use "
-            "text/turtle, application/n-triples, application/ld+json or application/rdf+xml"
+            + ", ".join(f.media_type for f in formats.GRAPH_FORMATS)
         )
     return found
 
@@ -309,11 +310,7 @@ def _solutions(result: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: 
 
 
 def _count_rows(body: bytes, fmt: ox.QueryResultsFormat) -> int:
-    if fmt == ox.QueryResultsFormat.XML:  # "<" inside values is always escaped
-        return body.count(b"<result>") + body.count(b"<result/>")
-    if fmt == ox.QueryResultsFormat.CSV:  # a quoted value may hold a line break
-        return sum(1 for _ in csv.reader(io.StringIO(body.decode("utf-8")))) - 1
-    return sum(1 for _ in ox.parse_query_results(body, format=fmt))
+    return rows.count(body, fmt.media_type, trusted=True)
 
 
 def _triples(result: Iterable, fmt: ox.RdfFormat, max_rows: int) -> bytes:

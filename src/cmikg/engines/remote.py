@@ -34,6 +34,7 @@ from cmikg.engines.backend import (
     Result,
 )
 from cmikg.engines.embedded import DatasetInfo
+from cmikg.guard import rows
 from cmikg.publish.layout import DEFAULT_GRAPH, Release, current, template
 from cmikg.sparqlclient import SPARQL_JSON, StoreClient, StoreError, StoreRejected, StoreTimeout
 
@@ -136,14 +137,8 @@ def check_complete(body: bytes, media_type: str, limit: float) -> None:
         results = ox.QueryResultsFormat.from_media_type(media_type)
         if results == ox.QueryResultsFormat.XML and not body.rstrip().endswith(b"</sparql>"):
             raise ValueError("no closing </sparql>")  # pyoxigraph reads a cut document as empty
-        if results is not None and results != ox.QueryResultsFormat.CSV:
-            parsed = ox.parse_query_results(body, format=results)
-            if not isinstance(parsed, ox.QueryBoolean):
-                sum(1 for _ in parsed)
-            return
-        graph = ox.RdfFormat.from_media_type(media_type)
-        if graph is not None:
-            sum(1 for _ in ox.parse(body, format=graph))
+        if results != ox.QueryResultsFormat.CSV:
+            rows.count(body, media_type)  # parses it whole
     except (SyntaxError, ValueError, OSError) as exc:
         tail = body[-200:].decode("utf-8", "replace").lower()
         if "cancel" in tail or "timeout" in tail or "time limit" in tail:

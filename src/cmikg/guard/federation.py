@@ -14,17 +14,17 @@ explicitly, and redirects are followed only to another allowed service.
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from urllib.parse import quote, urljoin
-
-import requests
 
 from cmikg import __version__
 from cmikg.config import Settings
 from cmikg.engines.backend import QueryRefused, QueryTimeout, ResultTooLarge, ServiceFailed
 from cmikg.guard.addresses import check_target
 from cmikg.guard.reading import QueryReading, ServiceCall
+from cmikg.sparqlclient import AnswerTooLarge, Response, StoreError, StoreTimeout, read_body, send_query
 
 MAX_REDIRECTS = 3
 #: Largest SERVICE answer read, in bytes: the rows then become part of the query text.
@@ -84,33 +84,33 @@ def fetch(call: ServiceCall, text: str, settings: Settings) -> tuple[list[str], 
     raise ServiceFailed(f"SERVICE <{call.iri}>: more than {MAX_REDIRECTS} redirects")
 
 
-def _post(url: str, text: str, deadline: float, call: ServiceCall) -> requests.Response:
+def _post(url: str, text: str, deadline: float, call: ServiceCall) -> Response:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise QueryTimeout(f"SERVICE <{call.iri}> did not answer within the time limit")
     try:
-        return requests.post(
+        return send_query(
             url,
-            data={"query": text},
+            text,
             allow_redirects=False,
             stream=True,
             timeout=(min(remaining, 10.0), remaining),
-            headers={"Accept": "application/sparql-results+json", "User-Agent": USER_AGENT},
+            headers={"User-Agent": USER_AGENT},
         )
-    except requests.Timeout as exc:
+    except StoreTimeout as exc:
         raise QueryTimeout(f"SERVICE <{call.iri}> did not answer within the time limit") from exc
-    except requests.RequestException as exc:
+    except StoreError as exc:
         raise ServiceFailed(f"SERVICE <{call.iri}> could not be reached: {exc}") from exc
 
 
-def _bindings(response: requests.Response, call: ServiceCall, deadline: float) -> tuple[list[str], list[dict]]:
+def _bindings(response: Response, call: ServiceCall, deadline: float) -> tuple[list[str], list[dict]]:
     with response:
         if response.status_code != 200:
             detail = response.raw.read(500, decode_content=True).decode("utf-8", "replace").strip()
             raise ServiceFailed(f"SERVICE <{call.iri}> answered {response.status_code}: {detail}")
         body = _read(response, call, deadline)
     try:
-        data = requests.models.complexjson.loads(body)
+        data = json.loads(body)
         variables, rows = list(data["head"].get("vars", [])), list(data["results"]["bindings"])
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise ServiceFailed(f"SERVICE <{call.iri}> did not answer with SPARQL JSON results") from exc
@@ -120,20 +120,15 @@ def _bindings(response: requests.Response, call: ServiceCall, deadline: float) -
     return variables, rows
 
 
-def _read(response: requests.Response, call: ServiceCall, deadline: float) -> bytes:
-    chunks: list[bytes] = []
-    size = 0
+def _read(response: Response, call: ServiceCall, deadline: float) -> bytes:
     try:
-        for chunk in response.iter_content(65536):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_ANSWER_BYTES:
-                raise ResultTooLarge(f"SERVICE <{call.iri}> answered more than {MAX_ANSWER_BYTES} bytes")
-            if time.monotonic() > deadline:
-                raise QueryTimeout(f"SERVICE <{call.iri}> did not answer within the time limit")
-    except requests.RequestException as exc:
+        return read_body(response, call.iri, deadline, MAX_ANSWER_BYTES)
+    except AnswerTooLarge as exc:
+        raise ResultTooLarge(f"SERVICE <{call.iri}> answered more than {MAX_ANSWER_BYTES} bytes") from exc
+    except StoreTimeout as exc:
+        raise QueryTimeout(f"SERVICE <{call.iri}> did not answer within the time limit") from exc
+    except StoreError as exc:
         raise ServiceFailed(f"SERVICE <{call.iri}>: the answer was cut off: {exc}") from exc
-    return b"".join(chunks)
 
 
 def values_block(variables: list[str], rows: list[dict]) -> str:

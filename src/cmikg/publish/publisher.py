@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from cmikg import dist
 from cmikg.config import Settings
 from cmikg.errors import CmikgError
 from cmikg.publish.layout import (
@@ -137,7 +138,7 @@ def read_dump(settings: Settings) -> Dump:
 
 def release_label(settings: Settings) -> str:
     """The dataset version recorded by the build (``unversioned`` when the report is missing)."""
-    report = settings.dist / "build-report.json"
+    report = settings.dist / dist.BUILD_REPORT
     try:
         return str(json.loads(report.read_text(encoding="utf-8")).get("version") or "unversioned")
     except (OSError, ValueError):

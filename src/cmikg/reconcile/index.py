@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from flask import current_app
 
+from cmikg import dist
 from cmikg.namespaces import CMI, ID
 from cmikg.reconcile.folding import fold
 from cmikg.service.app import settings_of
@@ -107,7 +108,7 @@ def local_name(iri: str) -> str:
 
 
 def select(name: str) -> list[Row]:
-    path = settings_of(current_app).queries_dir / "reconcile" / f"{name}.rq"
+    path = dist.queries_dir(settings_of(current_app).dist) / "reconcile" / f"{name}.rq"
     rows = page_queries.backend().select(path.read_text(encoding="utf-8"))
     return [{key: page_queries.term_from(value) for key, value in row.items()} for row in rows]
 

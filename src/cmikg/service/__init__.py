@@ -7,9 +7,16 @@ from __future__ import annotations
 
 import argparse
 
-from cmikg.service.app import create_app
-
 __all__ = ["create_app", "register"]
+
+
+def __getattr__(name: str):
+    """``create_app`` on first use: the command line registers ``serve`` without importing Flask."""
+    if name == "create_app":
+        from cmikg.service.app import create_app
+
+        return create_app
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 
 from cmikg.config import Settings
 from cmikg.engines.backend import QueryBackend, QueryError
+from cmikg.sparql.formats import COMPRESSIBLE, TEXT
 
 #: Modules that each expose a blueprint ``bp``; a module not written yet is skipped.
 BLUEPRINTS = (
@@ -30,17 +31,6 @@ BLUEPRINTS = (
 )
 #: Bodies smaller than this are sent uncompressed: gzip would not save a packet.
 GZIP_MIN_BYTES = 1024
-COMPRESSIBLE = (
-    "text/",
-    "application/sparql-results",
-    "application/json",
-    "application/ld+json",
-    "application/n-triples",
-    "application/rdf+xml",
-    "application/xml",
-    "image/svg+xml",
-    "application/javascript",
-)
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "X-Dataset-Version, Link, ETag, Last-Modified, Content-Length",
@@ -130,7 +120,7 @@ def _optional_module(name: str):
 
 def error_response(status: int, message: str) -> Response:
     """A plain-text error: what went wrong, in words the client can act on."""
-    return Response(message.rstrip("\n") + "\n", status=status, mimetype="text/plain")
+    return Response(message.rstrip("\n") + "\n", status=status, mimetype=TEXT.media_type)
 
 
 def _register_error_handlers(app: Flask) -> None:

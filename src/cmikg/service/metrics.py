@@ -15,6 +15,7 @@ from itertools import accumulate
 from flask import Blueprint, Response, current_app
 
 from cmikg.engines.backend import QueryError, QueryRefused, QueryTimeout
+from cmikg.sparql.formats import TEXT
 
 BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 STATUSES = (200, 304, 400, 403, 404, 405, 406, 413, 415, 500, 502, 503)
@@ -125,4 +126,4 @@ def _label(text: str) -> str:
 def metrics() -> Response:
     backend = current_app.extensions["cmikg"]
     text = current_app.extensions["cmikg.metrics"].render(backend.version(), backend.triple_count())
-    return Response(text, mimetype="text/plain", content_type="text/plain; version=0.0.4; charset=utf-8")
+    return Response(text, content_type=f"{TEXT.media_type}; version=0.0.4; charset=utf-8")  # Prometheus text format

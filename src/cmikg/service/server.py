@@ -19,7 +19,7 @@ from cmikg.errors import CmikgError
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     """Settings with the command line's limits applied."""
-    settings = Settings.discover(root=getattr(args, "project", None), dist=getattr(args, "dist", None))
+    settings = Settings.for_dist(root=getattr(args, "project", None), dist=getattr(args, "dist", None))
     changes: dict = {}
     if args.timeout is not None:
         changes["query_timeout"] = float(args.timeout)

@@ -13,19 +13,14 @@ from string import Template
 
 from rdflib import Graph, Namespace, URIRef
 
+from cmikg import dist
 from cmikg.config import Settings
 from cmikg.engines.backend import QueryBackend, QueryError
 from cmikg.namespaces import DATASET, VOID
-from cmikg.sparql.formats import Format
+from cmikg.sparql.formats import TURTLE, Format
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "endpoint"
 CMIS = Namespace("https://w3id.org/cmikg/service#")
-RDFLIB_FORMATS = {
-    "text/turtle": "turtle",
-    "application/n-triples": "nt",
-    "application/ld+json": "json-ld",
-    "application/rdf+xml": "xml",
-}
 
 
 def service_description(settings: Settings, backend: QueryBackend, endpoint: str, void_url: str) -> Graph:
@@ -43,7 +38,7 @@ def service_description(settings: Settings, backend: QueryBackend, endpoint: str
         void=void_url,
     )
     graph = Graph()
-    graph.parse(data=text, format="turtle")
+    graph.parse(data=text, format=TURTLE.rdflib)
     for iri in settings.service_allowlist:
         graph.add((URIRef(endpoint), CMIS.allowedService, URIRef(iri)))
     return graph
@@ -51,11 +46,11 @@ def service_description(settings: Settings, backend: QueryBackend, endpoint: str
 
 def void_description(settings: Settings, backend: QueryBackend, endpoint: str) -> Graph | None:
     """``dist/void.ttl`` with the endpoint and example resources; ``None`` when not built."""
-    path = settings.dist / "void.ttl"
+    path = settings.dist / dist.VOID
     if not path.is_file():
         return None
     graph = Graph()
-    graph.parse(path, format="turtle")
+    graph.parse(path, format=TURTLE.rdflib)
     graph.bind("void", VOID)
     graph.add((DATASET, VOID.sparqlEndpoint, URIRef(endpoint)))
     if (DATASET, VOID.exampleResource, None) not in graph:
@@ -74,4 +69,4 @@ def example_resources(backend: QueryBackend) -> list[str]:
 
 
 def serialize(graph: Graph, fmt: Format) -> bytes:
-    return graph.serialize(format=RDFLIB_FORMATS[fmt.media_type], encoding="utf-8")
+    return graph.serialize(format=fmt.rdflib, encoding="utf-8")

@@ -1,24 +1,29 @@
-"""Which serialisation a client gets: the formats served and content negotiation.
+"""Every format the project reads, writes or serves, in one table: media type, file suffix,
+names of the ``format`` parameter, the media types clients use for it, rdflib's name.
 
-The ``format`` parameter wins over the Accept header (links and browsers cannot set
-headers); otherwise Accept is read with its q-values, an exact media type beating a
-wildcard of the same weight, and the first format listed here breaking remaining ties.
+The build, ``cmikg export``, content negotiation, the pages, the query files, Linked Data,
+the dataset page and the Service Description all look formats up here; a format is added
+by adding one row. The groups below are the choices each place offers, in the order that
+breaks ties in negotiation (the first is the default).
+
+This module imports nothing beyond the standard library, so any layer may use it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cmikg.cache import BoundedCache
-from cmikg.engines.backend import BadParameter, NotAcceptable
-
 
 @dataclass(frozen=True)
 class Format:
     media_type: str
-    names: tuple[str, ...]  # values of the ``format`` parameter
+    label: str
+    suffix: str  # the file suffix, without its dot
+    names: tuple[str, ...] = ()  # values of the ``format`` parameter
     aliases: tuple[str, ...] = ()  # other media types a client may ask for
-    text: bool = True  # sent with "; charset=utf-8"
+    rdflib: str | None = None  # rdflib's name of the serialisation, for RDF formats
+    text: bool = True  # sent with "; charset=utf-8" (JSON is UTF-8 by definition)
+    compressible: bool = True  # worth gzip on the wire
 
     @property
     def content_type(self) -> str:
@@ -29,91 +34,103 @@ class Format:
         return media_type == self.media_type or media_type in self.aliases
 
 
+# --- the table --------------------------------------------------------------------------------
+
+SPARQL_JSON = Format("application/sparql-results+json", "SPARQL JSON", "json", ("json", "srj"), ("application/json",))
+SPARQL_XML = Format(
+    "application/sparql-results+xml", "SPARQL XML", "srx", ("xml", "srx"), ("application/xml", "text/xml")
+)
+CSV = Format("text/csv", "CSV", "csv", ("csv",))
+TSV = Format("text/tab-separated-values", "TSV", "tsv", ("tsv",))
+TURTLE = Format("text/turtle", "Turtle", "ttl", ("turtle", "ttl", "n3"), ("application/x-turtle", "text/n3"), "turtle")
+#: rdflib asks for N-Triples as text/plain, the type N-Triples had before it was registered.
+NTRIPLES = Format("application/n-triples", "N-Triples", "nt", ("ntriples", "nt", "n-triples"), ("text/plain",), "nt")
+JSONLD = Format(
+    "application/ld+json", "JSON-LD", "jsonld", ("jsonld", "json-ld", "json"), ("application/json",), "json-ld"
+)
+RDFXML = Format(
+    "application/rdf+xml",
+    "RDF/XML",
+    "rdf",
+    ("rdfxml", "rdf", "rdf+xml", "xml"),
+    ("application/xml", "text/xml"),
+    "xml",
+)
+#: The ontology's RDF/XML file is named ``.owl``, as OWL tools expect.
+OWL_XML = Format("application/rdf+xml", "RDF/XML (OWL)", "owl", rdflib="xml")
+HTML = Format("text/html", "HTML", "html", ("html",), ("application/xhtml+xml",))
+SPARQL_QUERY = Format("application/sparql-query", "SPARQL query", "rq")
+JSON = Format("application/json", "JSON", "json")
+SQLITE = Format("application/vnd.sqlite3", "SQLite", "sqlite", text=False, compressible=False)
+TEXT = Format("text/plain", "plain text", "txt")
+SVG = Format("image/svg+xml", "SVG", "svg")
+JAVASCRIPT = Format("application/javascript", "JavaScript", "js")
+XML = Format("application/xml", "XML", "xml")
+OCTETS = Format("application/octet-stream", "bytes", "", text=False, compressible=False)
+
+ALL = (
+    SPARQL_JSON,
+    SPARQL_XML,
+    CSV,
+    TSV,
+    TURTLE,
+    NTRIPLES,
+    JSONLD,
+    RDFXML,
+    OWL_XML,
+    HTML,
+    SPARQL_QUERY,
+    JSON,
+    SQLITE,
+    TEXT,
+    SVG,
+    JAVASCRIPT,
+    XML,
+    OCTETS,
+)
+
+# --- the choices each place offers ------------------------------------------------------------
+
 #: Answers of SELECT and ASK queries.
-RESULT_FORMATS = (
-    Format("application/sparql-results+json", ("json", "srj"), ("application/json",)),
-    Format("application/sparql-results+xml", ("xml", "srx"), ("application/xml", "text/xml")),
-    Format("text/csv", ("csv",)),
-    Format("text/tab-separated-values", ("tsv",)),
-)
+RESULT_FORMATS = (SPARQL_JSON, SPARQL_XML, CSV, TSV)
 #: Answers of CONSTRUCT and DESCRIBE queries, and RDF documents (service description, VoID).
-GRAPH_FORMATS = (
-    Format("text/turtle", ("turtle", "ttl", "n3"), ("application/x-turtle", "text/n3")),
-    Format("application/n-triples", ("ntriples", "nt", "n-triples"), ("text/plain",)),
-    Format("application/ld+json", ("jsonld", "json-ld", "json"), ("application/json",)),
-    Format("application/rdf+xml", ("rdfxml", "rdf", "rdf+xml", "xml"), ("application/xml", "text/xml")),
-)
+GRAPH_FORMATS = (TURTLE, NTRIPLES, JSONLD, RDFXML)
+#: Every document about an entity or the ontology: HTML for people, RDF for programs.
+DOCUMENT_FORMATS = (HTML, TURTLE, JSONLD, NTRIPLES, RDFXML)
+#: The dumps of the whole graph the build writes, in the order ``cmikg export`` lists them.
+DUMP_FORMATS = (TURTLE, NTRIPLES, JSONLD, RDFXML)
+#: ``/queries/NAME.<suffix>``: a gallery query's text, and its answer.
+QUERY_FILE_FORMATS = (SPARQL_QUERY, CSV, SPARQL_JSON, TSV)
+#: Downloads offered under an answer on the query page.
+QUERY_PAGE_DOWNLOADS = (CSV, SPARQL_JSON, NTRIPLES, TURTLE)
+#: What a response's media type must start with to be gzipped.
+COMPRESSIBLE = tuple(sorted({f.media_type for f in ALL if f.compressible} | {"text/", "application/sparql-results"}))
 
 
-def parse_accept(header: str) -> list[tuple[str, float]]:
-    """``[(media range, q)]`` in the order given; malformed parts are skipped."""
-    ranges = []
-    for part in header.split(","):
-        fields = [f.strip() for f in part.split(";")]
-        media = fields[0].lower()
-        if "/" not in media:
-            continue
-        q = 1.0
-        for param in fields[1:]:
-            key, _, value = param.partition("=")
-            if key.strip().lower() == "q":
-                try:
-                    q = max(0.0, min(1.0, float(value)))
-                except ValueError:
-                    q = 0.0
-        ranges.append((media, q))
-    return ranges
+def by_suffix(formats: tuple[Format, ...], suffix: str) -> Format | None:
+    """The format of ``formats`` a file suffix (without its dot) names, or None."""
+    return next((f for f in formats if f.suffix == suffix), None)
 
 
-def _weight(fmt: Format, ranges: list[tuple[str, float]]) -> tuple[float, int]:
-    """The client's weight for a format: the most specific matching range decides."""
-    best: tuple[int, float] = (-1, 0.0)
-    for media, q in ranges:
-        kind, _, sub = media.partition("/")
-        if fmt.accepts(media):
-            specificity = 2
-        elif sub == "*" and kind in ("*", fmt.media_type.partition("/")[0]):
-            specificity = 0 if kind == "*" else 1  # wildcards match the format's own type, not aliases
-        else:
-            continue
-        if specificity > best[0] or (specificity == best[0] and q > best[1]):
-            best = (specificity, q)
-    return best[1], best[0]
+def by_media_type(media_type: str, formats: tuple[Format, ...] = ALL) -> Format | None:
+    """The format a media type (parameters such as charset ignored) names, or None."""
+    bare = media_type.split(";")[0].strip().lower()
+    return next((f for f in formats if f.media_type == bare), None)
 
 
-#: Negotiated formats by Accept header (clients send the same few over and over).
-NEGOTIATED: BoundedCache[Format] = BoundedCache("negotiated formats", max_bytes=1 << 20, max_entries=512)
+def of_file(name: str) -> Format:
+    """The format of a file, by its suffix; bytes when the suffix is not known."""
+    suffix = name.rpartition(".")[2] if "." in name else ""
+    for group in (DOCUMENT_FORMATS, (OWL_XML, JSON, CSV, TSV, SQLITE, SPARQL_QUERY, SVG, JAVASCRIPT)):
+        found = by_suffix(group, suffix)
+        if found is not None:
+            return found
+    return TEXT if not suffix else OCTETS
 
 
-def negotiate(formats: tuple[Format, ...], accept: str | None, requested: str | None) -> Format:
-    """The format to send; :class:`NotAcceptable` (406) when none fits. Cached, bounded in bytes."""
-    return NEGOTIATED.get_or_make("", (formats, accept, requested), lambda: _negotiate(formats, accept, requested))
-
-
-def _negotiate(formats: tuple[Format, ...], accept: str | None, requested: str | None) -> Format:
-    if requested:
-        return by_name(formats, requested)
-    if not accept or not accept.strip():
-        return formats[0]
-    ranges = parse_accept(accept)
-    scored = [(_weight(fmt, ranges), -index, fmt) for index, fmt in enumerate(formats)]
-    (q, _), _, best = max(scored, key=lambda item: (item[0], item[1]))
-    if q <= 0:
-        raise NotAcceptable(
-            f"none of the formats in 'Accept: {accept}' can carry this answer; available: "
-            + ", ".join(f.media_type for f in formats)
-        )
-    return best
-
-
-def by_name(formats: tuple[Format, ...], requested: str) -> Format:
-    """The format named by the ``format`` parameter (a short name or a media type)."""
-    wanted = requested.strip().lower()
-    for fmt in formats:
-        if wanted in fmt.names or fmt.accepts(wanted):
-            return fmt
-    known = {name for group in (RESULT_FORMATS, GRAPH_FORMATS) for f in group for name in (*f.names, f.media_type)}
-    available = ", ".join(f"{f.names[0]} ({f.media_type})" for f in formats)
-    if wanted in known:
-        raise NotAcceptable(f"format={requested} cannot carry this answer; available: {available}")
-    raise BadParameter(f"unknown value of the 'format' parameter: {requested!r}; available: {available}")
+def content_type(media_type: str) -> str:
+    """A media type with ``; charset=utf-8`` where the table says it is text."""
+    if "charset" in media_type:
+        return media_type
+    fmt = by_media_type(media_type)
+    return fmt.content_type if fmt is not None else media_type

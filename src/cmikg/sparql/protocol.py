@@ -3,7 +3,7 @@
 Queries arrive by GET ``?query=``, POST ``application/x-www-form-urlencoded`` or POST
 ``application/sparql-query``; ``default-graph-uri`` and ``named-graph-uri`` choose the
 dataset. The answer's format comes from the ``format`` parameter or the Accept header
-(:mod:`cmikg.sparql.formats`). Every answer is complete or an error: the backend hands
+(:mod:`cmikg.sparql.negotiation`). Every answer is complete or an error: the backend hands
 back finished bytes, and an answer over the row cap is refused with 413.
 """
 
@@ -26,11 +26,12 @@ from cmikg.guard.backend import checked
 from cmikg.service.app import admitted, backend_of, settings_of
 from cmikg.service.app import public_base as _public_base
 from cmikg.sparql.description import serialize, service_description, void_description
-from cmikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS, Format, negotiate
+from cmikg.sparql.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, SPARQL_QUERY, TEXT, Format
+from cmikg.sparql.negotiation import negotiate, prefers
 
 #: Longest permalink sent in a Link header; HTTP clients refuse header lines much longer.
 MAX_LINK_CHARS = 8000
-QUERY_MEDIA_TYPE = "application/sparql-query"
+QUERY_MEDIA_TYPE = SPARQL_QUERY.media_type
 FORM_MEDIA_TYPE = "application/x-www-form-urlencoded"
 
 bp = Blueprint("sparql", __name__)
@@ -197,8 +198,7 @@ def wants_html() -> bool:
     """A browser opening the endpoint: HTML weighs more than every RDF format, ties going to RDF."""
     if request.args.get("format"):
         return False
-    offers = [m for f in GRAPH_FORMATS for m in (f.media_type, *f.aliases)] + ["text/html"]
-    return request.accept_mimetypes.best_match(offers) == "text/html"
+    return prefers(request.headers.get("Accept"), HTML, GRAPH_FORMATS)
 
 
 def query_page() -> Response:
@@ -239,7 +239,7 @@ def void() -> Response:
     body = _cached(("void", endpoint, fmt.media_type), make)
     if body is None:
         return Response(
-            "no VoID description: dist/void.ttl is missing (run `cmikg build`)\n", status=404, mimetype="text/plain"
+            "no VoID description: dist/void.ttl is missing (run `cmikg build`)\n", status=404, mimetype=TEXT.media_type
         )
     response = Response(body, content_type=fmt.content_type)
     response.vary.add("Accept")

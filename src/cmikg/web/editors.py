@@ -11,9 +11,11 @@ import json
 
 from flask import Response, abort, render_template
 
+from cmikg.dist import QUICKSTATEMENTS as BATCH_FILE
+from cmikg.dist import QUICKSTATEMENTS_DETAIL as DETAIL_FILE
+from cmikg.sparql.formats import TEXT
 from cmikg.web.content import page_queries
 from cmikg.web.templating import blueprint
-from cmikg.wikidata.quickstatements import BATCH_FILE, DETAIL_FILE
 
 bp = blueprint("editors", __name__)
 
@@ -38,6 +40,6 @@ def quickstatements_batch() -> Response:
     path = page_queries.settings().dist / BATCH_FILE
     if not path.is_file():
         abort(404, f"{BATCH_FILE} is not in the build; run `cmikg build`")
-    response = Response(path.read_bytes(), mimetype="text/plain")
+    response = Response(path.read_bytes(), mimetype=TEXT.media_type)
     response.headers["Content-Disposition"] = f'attachment; filename="{BATCH_FILE}"'
     return response

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from cmikg import dist
 from cmikg.config import Settings
 
 _NAME = re.compile(r"^[A-Za-z0-9_-]+$")
@@ -34,7 +34,7 @@ def question_of(text: str, fallback: str) -> str:
 
 def examples(settings: Settings) -> list[Example]:
     found = []
-    for path in sorted(Path(settings.queries_dir).glob("*.rq")):
+    for path in sorted(dist.queries_dir(settings.dist).glob("*.rq")):
         text = path.read_text(encoding="utf-8")
         found.append(Example(path.stem, question_of(text, path.stem.replace("-", " ")), text))
     return found

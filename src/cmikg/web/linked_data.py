@@ -16,37 +16,51 @@ import json
 from flask import (
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
     send_from_directory,
     url_for,
 )
+from rdflib import Graph
 
+from cmikg import dist
+from cmikg.build.context import to_jsonld
+from cmikg.build.loading import new_graph
+from cmikg.engines.backend import BadParameter, NotAcceptable
 from cmikg.namespaces import DATASET, ONTOLOGY_IRI
+from cmikg.sparql import negotiation
+from cmikg.sparql.formats import DOCUMENT_FORMATS, HTML, JSONLD, NTRIPLES, OWL_XML, RDFXML, TEXT, TURTLE, Format
 from cmikg.web.content import dataset_info, entity, page_queries
 from cmikg.web.content.ontology_doc import documentation
-from cmikg.web.content.page_queries import BadParameter
 from cmikg.web.links import entity_iri, entity_path
-from cmikg.web.negotiation import (
-    FORMATS,
-    HTML,
-    JSONLD,
-    NTRIPLES,
-    RDF_FORMATS,
-    RDFXML,
-    TURTLE,
-    Format,
-    negotiate,
-    not_acceptable_message,
-    serialize,
-    split_suffix,
-)
 from cmikg.web.pages import render_entity
 from cmikg.web.templating import blueprint
 
 bp = blueprint("linked_data", __name__)
+FORMATS = DOCUMENT_FORMATS
+RDF_FORMATS = DOCUMENT_FORMATS[1:]
+
+
+def negotiate() -> Format | None:
+    """The best document format for this request's Accept header; None when none is acceptable."""
+    try:
+        return negotiation.negotiate(FORMATS, request.headers.get("Accept"))
+    except NotAcceptable:
+        return None
+
+
+def serialize(ntriples: str, fmt: Format, context: dict | None) -> bytes:
+    """N-Triples rewritten as ``fmt``, with the project's prefixes (and JSON-LD context)."""
+    if fmt is JSONLD:
+        document = to_jsonld(ntriples, context or {})
+        return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    graph: Graph = new_graph()
+    graph.parse(data=ntriples, format=NTRIPLES.rdflib)
+    if fmt is NTRIPLES:
+        lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()) - {""})
+        return "".join(f"{line}\n" for line in lines).encode("utf-8")
+    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
 
 
 # --- entities ------------------------------------------------------------------------------------
@@ -92,7 +106,7 @@ def _choose(path: str) -> tuple[str, Format | None, Format] | Response:
 
 def _resolve(path: str) -> tuple[str | None, Format | None]:
     """The entity path and the format a suffix names; (None, None) when nothing is known of it."""
-    stem, fmt = split_suffix(path)
+    stem, fmt = negotiation.by_suffix(FORMATS, path)
     if fmt is not None and _exists(entity_iri(stem)):
         return stem, fmt
     if _exists(entity_iri(path)):
@@ -110,11 +124,11 @@ def _exists(iri: str) -> bool:
 def _entity_html(path: str) -> Response:
     iri = entity_iri(path)
     if iri == str(DATASET):
-        return Response(render_dataset(), mimetype="text/html")
+        return Response(render_dataset(), mimetype=HTML.media_type)
     page = entity.load(iri)
     if page is None:
         return not_found(iri)
-    return Response(render_entity(page, alternates("/doc/" + path)), mimetype="text/html")
+    return Response(render_entity(page, alternates("/doc/" + path)), mimetype=HTML.media_type)
 
 
 def _entity_rdf(path: str, fmt: Format) -> Response:
@@ -130,11 +144,10 @@ def _entity_rdf(path: str, fmt: Format) -> Response:
 
 def _context() -> dict:
     """The JSON-LD @context the build generated (read once per process)."""
-    cache = current_app.extensions.setdefault("cmikg.jsonld_context", {})
-    if "context" not in cache:
-        path = page_queries.settings().dist / "context.jsonld"
-        cache["context"] = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-    return cache["context"]
+    path = page_queries.settings().dist / dist.CONTEXT
+    return page_queries.cached(
+        "jsonld-context", lambda: json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    )
 
 
 def alternates(base: str) -> list[tuple[str, str, str]]:
@@ -151,18 +164,18 @@ def not_found(iri: str) -> Response:
     """A real 404 page: the IRI is well formed but the graph says nothing about it."""
     if negotiate() in (HTML, None):
         body = render_template("not_found.html", iri=iri)
-        return Response(body, status=404, mimetype="text/html")
-    return Response(f"not found: the graph says nothing about <{iri}>\n", status=404, mimetype="text/plain")
+        return Response(body, status=404, mimetype=HTML.media_type)
+    return Response(f"not found: the graph says nothing about <{iri}>\n", status=404, mimetype=TEXT.media_type)
 
 
 def _not_acceptable() -> Response:
-    return Response(not_acceptable_message() + "\n", status=406, mimetype="text/plain")
+    return Response(negotiation.not_acceptable_message(FORMATS) + "\n", status=406, mimetype=TEXT.media_type)
 
 
 # --- the ontology ------------------------------------------------------------------------------
 
 #: The built files that hold the ontology in each RDF format (N-Triples and JSON-LD are derived).
-ONTOLOGY_FILES = {TURTLE.suffix: "ontology.ttl", RDFXML.suffix: "ontology.owl"}
+ONTOLOGY_FILES = {TURTLE.suffix: dist.ONTOLOGY_TTL, RDFXML.suffix: dist.ONTOLOGY_OWL}
 
 
 @bp.get("/ontology")
@@ -174,7 +187,7 @@ def ontology(suffix: str | None = None) -> Response:
         return _not_acceptable()
     if fmt is HTML:
         body = render_template("ontology.html", doc=documentation(), alternates=alternates("/ontology"))
-        response = Response(body, mimetype="text/html")
+        response = Response(body, mimetype=HTML.media_type)
     else:
         response = Response(_ontology_rdf(fmt), mimetype=fmt.media_type)
     if suffix is None:
@@ -185,23 +198,23 @@ def ontology(suffix: str | None = None) -> Response:
 
 
 def _suffix_format(suffix: str) -> Format | None:
-    if suffix == "owl":
+    if suffix == OWL_XML.suffix:
         return RDFXML
-    _, fmt = split_suffix("x." + suffix)
+    _, fmt = negotiation.by_suffix(FORMATS, "x." + suffix)
     if fmt is None:
         abort(404)
     return fmt
 
 
 def _ontology_rdf(fmt: Format) -> bytes:
-    dist = page_queries.settings().dist
+    folder = page_queries.settings().dist
     name = ONTOLOGY_FILES.get(fmt.suffix)
-    if name and (dist / name).is_file():
-        return (dist / name).read_bytes()
+    if name and (folder / name).is_file():
+        return (folder / name).read_bytes()
     from rdflib import Graph
 
     graph = Graph()
-    graph.parse(dist / ONTOLOGY_FILES[TURTLE.suffix], format="turtle")
+    graph.parse(folder / ONTOLOGY_FILES[TURTLE.suffix], format=TURTLE.rdflib)
     return serialize(
         graph.serialize(format="nt", encoding="utf-8").decode("utf-8"), fmt, _context() if fmt is JSONLD else None
     )
@@ -230,7 +243,7 @@ def render_dataset() -> str:
     settings = page_queries.settings()
     backend = page_queries.backend()
     about, version = dataset_info.about(), backend.version()
-    sha256 = dataset_info.checksums(settings).get("cmikg.nt", "")
+    sha256 = dataset_info.checksums(settings).get(dist.DUMP_NT, "")
     return render_template(
         "dataset.html",
         about=about,
@@ -249,8 +262,10 @@ def download(name: str) -> Response:
     """A file of the build, only those SHA256SUMS lists; its checksum as the ETag."""
     settings = page_queries.settings()
     sums = dataset_info.checksums(settings)
-    if name not in sums and name != dataset_info.CHECKSUMS:
-        return Response(f"no such download: {name!r}; see {url_for('.dataset')}\n", status=404, mimetype="text/plain")
+    if not dist.downloadable(name) or (name not in sums and name != dataset_info.CHECKSUMS):
+        return Response(
+            f"no such download: {name!r}; see {url_for('.dataset')}\n", status=404, mimetype=TEXT.media_type
+        )
     response = send_from_directory(
         settings.dist,
         name,

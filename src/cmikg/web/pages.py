@@ -11,9 +11,11 @@ import re
 from flask import Response, abort, current_app, render_template, request, url_for
 from markupsafe import Markup, escape
 
+from cmikg import dist
 from cmikg.engines.backend import QueryError
 from cmikg.namespaces import BASE, CMI, PREFIXES
 from cmikg.service.app import admitted, public_base
+from cmikg.sparql import formats
 from cmikg.web import gallery, results
 from cmikg.web import search as label_search
 from cmikg.web.content import charts as chart_data
@@ -31,12 +33,7 @@ bp = blueprint("pages", __name__, static_folder=str(STATIC), static_url_path="/a
 #: Rows shown on the query page; the downloads carry the whole answer.
 SHOWN_ROWS = 1000
 #: Download formats of the query page, by file suffix.
-DOWNLOADS = {
-    "csv": "text/csv",
-    "json": "application/sparql-results+json",
-    "nt": "application/n-triples",
-    "ttl": "text/turtle",
-}
+DOWNLOADS = {f.suffix: f.media_type for f in formats.QUERY_PAGE_DOWNLOADS}
 
 
 @bp.app_template_global()
@@ -130,11 +127,11 @@ def search() -> Response:
     if found is not None and found.total and int(page) > found.pages:
         return _bad_request(f"page={page} is past the last page of results ({found.pages})")
     body = render_template("search.html", query=query, found=found, facet=facet, facets=label_search.FACETS)
-    return Response(body, mimetype="text/html")
+    return Response(body, mimetype=formats.HTML.media_type)
 
 
 def _bad_request(message: str) -> Response:
-    return Response(render_template("bad_request.html", message=message), status=400, mimetype="text/html")
+    return Response(render_template("bad_request.html", message=message), status=400, mimetype=formats.HTML.media_type)
 
 
 # --- entity pages (served by linked_data at /doc/...) ------------------------------------------
@@ -185,9 +182,9 @@ def source_text(path: str) -> Response:
     relative = text_sources().get(iri)
     if relative is None:
         abort(404, f"no shipped text for <{iri}>")
-    file = (page_queries.settings().root / relative).resolve()
-    if page_queries.settings().root.resolve() not in file.parents or not file.is_file():
-        abort(404, f"the text file {relative} recorded for <{iri}> is not in the project")
+    file = dist.shipped_file(page_queries.settings().dist, relative)
+    if file is None or not file.is_file():
+        abort(404, f"the text file {relative} recorded for <{iri}> is not in the build")
     content = file.read_text(encoding="utf-8")
     quotes = page_queries.select("source-quotes", this=iri)
     spans = [Span(int(r["start"].value), int(r["end"].value)) for r in quotes]
@@ -204,7 +201,7 @@ def source_text(path: str) -> Response:
         length=len(content),
         quote_count=len(set(spans)),
     )
-    return Response(body, mimetype="text/html")
+    return Response(body, mimetype=formats.HTML.media_type)
 
 
 # --- the query page -----------------------------------------------------------------------------
@@ -236,7 +233,7 @@ def query() -> Response:
         permalink=_permalink(text_),
         endpoint=_endpoint_url(),
     )
-    return Response(body, status=status, mimetype="text/html")
+    return Response(body, status=status, mimetype=formats.HTML.media_type)
 
 
 @bp.get("/query/terms.json")
@@ -293,7 +290,7 @@ def world() -> Response:
         chosen = world_map.world_map(request.args.get("source", ""), request.args.get("period", ""))
     except world_map.BadChoice as exc:
         return _bad_request(str(exc))
-    return Response(render_template("map.html", map=chosen), mimetype="text/html")
+    return Response(render_template("map.html", map=chosen), mimetype=formats.HTML.media_type)
 
 
 # --- charts -------------------------------------------------------------------------------------
@@ -338,4 +335,4 @@ def chart_svg(name: str) -> Response:
         abort(404, f"no chart {name!r}; charts: {', '.join(CHARTS)}")
     by = "missions" if request.args.get("by") == "missions" else "personnel"
     body = render_template("chart_file.svg", name=name, ctx=_chart_context(by, narrow=False))
-    return Response(body, mimetype="image/svg+xml")
+    return Response(body, mimetype=formats.SVG.media_type)

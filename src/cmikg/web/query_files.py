@@ -15,17 +15,13 @@ import hashlib
 from flask import Blueprint, Response, current_app, request, url_for
 
 from cmikg.service.app import backend_of, error_response, settings_of
+from cmikg.sparql import formats
 from cmikg.web import gallery
 
 bp = Blueprint("query_files", __name__)
 
 #: What each suffix serves: the query text itself, or its answer in a SPARQL results format.
-MEDIA_TYPES = {
-    "rq": "application/sparql-query",
-    "csv": "text/csv",
-    "json": "application/sparql-results+json",
-    "tsv": "text/tab-separated-values",
-}
+MEDIA_TYPES = {f.suffix: f.media_type for f in formats.QUERY_FILE_FORMATS}
 #: How long a client may reuse an answer before asking again (with its ETag).
 MAX_AGE_SECONDS = 300
 
@@ -66,12 +62,8 @@ def query_file(name: str, suffix: str) -> Response:
         response = Response(chosen.text, mimetype=media)
     else:
         result = backend.run(chosen.text, media)
-        response = Response(result.body, content_type=_content_type(result.media_type))
+        response = Response(result.body, content_type=formats.content_type(result.media_type))
     response.headers["ETag"] = tag
     response.headers["Cache-Control"] = f"public, max-age={MAX_AGE_SECONDS}"
     response.headers["Content-Disposition"] = f'inline; filename="{name}.{suffix}"'
     return response
-
-
-def _content_type(media: str) -> str:
-    return media if media.endswith("json") or "charset" in media else f"{media}; charset=utf-8"

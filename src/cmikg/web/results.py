@@ -16,10 +16,11 @@ from rdflib import BNode, Graph, Literal, URIRef
 
 from cmikg.engines.backend import NotAcceptable, QueryBackend
 from cmikg.guard.backend import read
+from cmikg.sparql import formats
 from cmikg.web.content.page_queries import Term, term_from
 
-RESULTS_JSON = "application/sparql-results+json"
-NTRIPLES = "application/n-triples"
+RESULTS_JSON = formats.SPARQL_JSON.media_type
+NTRIPLES = formats.NTRIPLES.media_type
 _POSITION = re.compile(r"(?:error at |line )(\d+)(?::|, column )(\d+)")
 #: Characters of a parser message shown before the rest is folded away.
 SHORT_MESSAGE = 240

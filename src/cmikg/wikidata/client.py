@@ -14,10 +14,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import metadata
 
-import requests
-
 from cmikg import __version__
 from cmikg.errors import CmikgError
+from cmikg.sparqlclient import Response, StoreTimeout, StoreUnreachable, library_version, new_session, send_query
 
 DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -48,7 +47,7 @@ def user_agent() -> str:
     except metadata.PackageNotFoundError:
         name, version, urls = "cmikg", __version__, []
     contact = f"+{urls[0]}" if urls else "repository URL not set in the package metadata"
-    return f"{name}/{version} ({contact}) requests/{requests.__version__}"
+    return f"{name}/{version} ({contact}) {library_version()}"
 
 
 class SparqlClient:
@@ -63,8 +62,7 @@ class SparqlClient:
         self.endpoint = endpoint
         self.politeness = politeness
         self.sleep = sleep
-        self.session = requests.Session()
-        self.session.headers.update({"User-Agent": user_agent(), "Accept": "application/sparql-results+json"})
+        self.session = new_session(user_agent())
         self.requests_sent = 0
         self._last_start: float | None = None
 
@@ -85,17 +83,18 @@ class SparqlClient:
     def close(self) -> None:
         self.session.close()
 
-    def _post(self, query: str) -> requests.Response:
+    def _post(self, query: str) -> Response:
         self._pace()
         self.requests_sent += 1
+        timeout = self.politeness.timeout
         try:
-            return self.session.post(self.endpoint, data={"query": query}, timeout=self.politeness.timeout)
-        except requests.ConnectionError as exc:
+            return send_query(self.endpoint, query, timeout=(timeout, timeout), session=self.session)
+        except StoreTimeout:
+            raise EndpointError(f"{self.endpoint} did not answer within {timeout:g} s") from None
+        except StoreUnreachable as exc:
             raise EndpointError(
-                f"cannot reach {self.endpoint} (offline, or the address is wrong): {_reason(exc)}"
+                f"cannot reach {self.endpoint} (offline, or the address is wrong): {exc.detail}"
             ) from None
-        except requests.Timeout:
-            raise EndpointError(f"{self.endpoint} did not answer within {self.politeness.timeout:g} s") from None
 
     def _pace(self) -> None:
         """Keep at least ``min_interval`` seconds between the starts of two requests."""
@@ -106,13 +105,13 @@ class SparqlClient:
                 self.sleep(wait)
         self._last_start = time.monotonic()
 
-    def _wait(self, response: requests.Response, attempt: int) -> float:
+    def _wait(self, response: Response, attempt: int) -> float:
         """Retry-After when the server gives it, else exponential back-off; capped either way."""
         told = retry_after_seconds(response.headers.get("Retry-After"))
         wait = told if told is not None else self.politeness.backoff * (2**attempt)
         return min(max(wait, 0.0), self.politeness.max_wait)
 
-    def _bindings(self, response: requests.Response) -> list[dict]:
+    def _bindings(self, response: Response) -> list[dict]:
         if response.status_code != 200:
             body = response.text.strip().splitlines()
             raise EndpointError(
@@ -139,17 +138,3 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return when.timestamp() - time.time()
-
-
-def _reason(exc: requests.ConnectionError) -> str:
-    text = str(exc)
-    for marker in (
-        "Connection refused",
-        "Name or service not known",
-        "Temporary failure in name resolution",
-        "Network is unreachable",
-        "No route to host",
-    ):
-        if marker in text:
-            return marker
-    return text.splitlines()[0][:200] if text else type(exc).__name__

@@ -25,6 +25,7 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from cmikg import dist
 from cmikg.errors import CmikgError
 from cmikg.namespaces import CMI, OWL, PROV, SKOS
 from cmikg.wikidata.links import is_wikidata_target, qid_of
@@ -33,7 +34,7 @@ from cmikg.wikidata.mappings import exact_item, exact_property
 RETRIEVED = "P813"  # Wikidata's "retrieved" reference property
 ARTICLE_TEXT = Path("graph/sources/cuban-medical-internationalism.txt")
 #: What the build writes to dist/: the batch, and every statement and skipped claim for the editors' page.
-BATCH_FILE, DETAIL_FILE = "quickstatements.txt", "quickstatements.json"
+BATCH_FILE, DETAIL_FILE = dist.QUICKSTATEMENTS, dist.QUICKSTATEMENTS_DETAIL
 QUDT_NUMBER = URIRef("http://qudt.org/vocab/unit/NUM")
 #: Claim properties that make up the statement itself, never qualifiers.
 STRUCTURE = {

@@ -7,51 +7,16 @@ client will verify a download against.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
-from pathlib import Path
 
+from cmikg import dist
 from cmikg.config import Settings
 from cmikg.web.content import page_queries
 from cmikg.web.content.page_queries import text
 
-CHECKSUMS = "SHA256SUMS"
-
-#: Media types of the files ``cmikg build`` writes, by suffix.
-MEDIA_TYPES = {
-    ".nt": "application/n-triples",
-    ".ttl": "text/turtle",
-    ".jsonld": "application/ld+json",
-    ".rdf": "application/rdf+xml",
-    ".owl": "application/rdf+xml",
-    ".json": "application/json",
-    ".csv": "text/csv",
-    ".sqlite": "application/vnd.sqlite3",
-    "": "text/plain",
-}
-
-#: What each file of the build is, for the download table.
-DESCRIPTIONS = {
-    "cmikg.nt": "the whole graph (ontology and data) as canonical N-Triples; its SHA-256 identifies the dataset",
-    "cmikg.ttl": "the whole graph as Turtle",
-    "cmikg.jsonld": "the whole graph as compact JSON-LD",
-    "cmikg.rdf": "the whole graph as RDF/XML",
-    "context.jsonld": "the JSON-LD @context generated from the ontology",
-    "ontology.ttl": "the ontology as edited (Turtle)",
-    "ontology.owl": "the ontology as RDF/XML (OWL)",
-    "void.ttl": "VoID description: version, licence, counts, SHA-256 of cmikg.nt",
-    "build-report.json": "the build's checks, counts per class and coverage of the source text",
-    "datapackage.json": "the tables below as a Frictionless Data Package: each table's columns, types and keys",
-    "claims.csv": "table: one row per claim (subject, predicate, value, unit, hedge, bounds, time, role)",
-    "claim_entities.csv": "table: each claim's places, events, claimants and the entities it involves",
-    "references.csv": "table: one row per reference, with its source, source kind, quote and offsets",
-    "entities.csv": "table: every entity with its class, English and Spanish labels and Wikidata QID",
-    "sources.csv": "table: one row per source, with its kind, country and authors",
-    "disagreements.csv": "table: pairs of claims that disagree, with how",
-    "wikidata-snapshot.json": "what Wikidata said about each linked item when the snapshot was taken",
-    "cmikg.sqlite": "the same tables in one SQLite database, with their keys",
-    CHECKSUMS: "SHA-256 checksums of every file above (sha256sum -c SHA256SUMS)",
-}
+CHECKSUMS = dist.CHECKSUMS
 
 _CC = re.compile(r"creativecommons\.org/licenses/([a-z-]+)/([\d.]+)")
 
@@ -130,19 +95,34 @@ def checksums(settings: Settings) -> dict[str, str]:
 
 
 def media_type(name: str) -> str:
-    return MEDIA_TYPES.get(Path(name).suffix, "application/octet-stream")
+    return dist.media_type(name)
+
+
+def table_descriptions(settings: Settings) -> dict[str, str]:
+    """File name → description of each table, as the built data package states it."""
+    path = settings.dist / dist.DATAPACKAGE
+    try:
+        package = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {r["path"]: "table: " + r.get("description", r.get("title", "")) for r in package.get("resources", [])}
+
+
+def describe(name: str, tables: dict[str, str]) -> str:
+    return dist.description(name) or tables.get(name, "")
 
 
 def downloads(settings: Settings) -> list[Download]:
-    """Every file of the build that SHA256SUMS lists, then SHA256SUMS itself."""
+    """Every file of the build that SHA256SUMS lists and the manifest offers, then SHA256SUMS itself."""
     files = []
+    tables = table_descriptions(settings)
     for name, digest in checksums(settings).items():
         path = settings.dist / name
-        if path.is_file():
-            files.append(Download(name, path.stat().st_size, digest, media_type(name), DESCRIPTIONS.get(name, "")))
+        if path.is_file() and dist.downloadable(name):
+            files.append(Download(name, path.stat().st_size, digest, media_type(name), describe(name, tables)))
     listing = settings.dist / CHECKSUMS
     if listing.is_file():
-        files.append(Download(CHECKSUMS, listing.stat().st_size, "", "text/plain", DESCRIPTIONS[CHECKSUMS]))
+        files.append(Download(CHECKSUMS, listing.stat().st_size, "", media_type(CHECKSUMS), describe(CHECKSUMS, {})))
     return files
 
 

@@ -15,18 +15,16 @@ from pathlib import Path
 
 from flask import current_app
 
+from cmikg import dist
+from cmikg.cache import BoundedCache, pickled_size
 from cmikg.config import Settings
-from cmikg.engines.backend import QueryBackend
+from cmikg.engines.backend import BadParameter, QueryBackend
 from cmikg.service.app import backend_of, settings_of
 
 #: Characters an IRIREF may not contain (SPARQL 1.1 grammar, rule 139).
 _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
-
-
-class BadParameter(ValueError):
-    """A value that cannot be written into a query safely."""
 
 
 @dataclass(frozen=True)
@@ -91,15 +89,23 @@ def bind(text: str, **iris: str) -> str:
 
 
 def query_file(settings: Settings, name: str) -> Path:
-    return settings.queries_dir / "pages" / f"{name}.rq"
+    return dist.queries_dir(settings.dist) / "pages" / f"{name}.rq"
+
+
+#: Texts of the page queries, by dist/ folder and name (a few dozen small files).
+QUERY_TEXTS: BoundedCache[str] = BoundedCache("page query texts", max_bytes=2 << 20, max_entries=256)
+#: What pages compute once per dataset version (labels, counts, map figures), by dist/ and key.
+PAGE_DATA: BoundedCache = BoundedCache(
+    "page data", max_bytes=64 << 20, max_entries=256, max_item_bytes=32 << 20, sizer=pickled_size
+)
 
 
 def query_text(name: str) -> str:
-    """The text of ``queries/pages/<name>.rq`` (read once per process)."""
-    cache = current_app.extensions.setdefault("cmikg.page_queries", {})
-    if name not in cache:
-        cache[name] = query_file(settings_of(current_app), name).read_text(encoding="utf-8")
-    return cache[name]
+    """The text of ``dist/queries/pages/<name>.rq`` (read once per process)."""
+    settings = settings_of(current_app)
+    return QUERY_TEXTS.get_or_make(
+        "", (str(settings.dist), name), lambda: query_file(settings, name).read_text(encoding="utf-8")
+    )
 
 
 def backend() -> QueryBackend:
@@ -118,8 +124,4 @@ def select(name: str, **iris: str) -> list[Row]:
 
 def cached(key: str, compute):
     """A value computed once per dataset version (labels, counts): pages stay fast."""
-    store = current_app.extensions.setdefault("cmikg.page_cache", {})
-    version = backend().version()
-    if key not in store or store[key][0] != version:
-        store[key] = (version, compute())
-    return store[key][1]
+    return PAGE_DATA.get_or_make(backend().version(), (str(settings().dist), key), compute)

@@ -1,0 +1,78 @@
+"""What each entry point imports, read from ``sys.modules`` in a fresh interpreter: serving
+never loads the build's reasoner or SHACL engine, and the command line's other verbs never
+load Flask."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from cmikg.config import Settings
+
+#: Pages and endpoint calls the serving check visits, in process, through Flask's test client.
+VISITED = (
+    "/",
+    "/sparql?query=ASK%7B%7D",
+    "/sparql",
+    "/doc/dataset",
+    "/doc/country/cub",
+    "/doc/country/cub.jsonld",
+    "/ontology",
+    "/query",
+    "/search?q=cuba",
+    "/map",
+    "/queries/programs.csv",
+)
+
+
+def modules_after(code: str) -> dict:
+    """Run ``code`` in a new interpreter; it must print a JSON object as its last line."""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_serving_imports_neither_owlready2_nor_pyshacl(built: Settings):
+    code = f"""
+import json, sys
+from cmikg.config import Settings
+from cmikg.service.app import create_app
+app = create_app(Settings.for_dist(dist={str(built.dist)!r}))
+client = app.test_client()
+statuses = {{path: client.get(path).status_code for path in {VISITED!r}}}
+print(json.dumps({{"statuses": statuses, "loaded": sorted(m for m in ("owlready2", "pyshacl") if m in sys.modules)}}))
+"""
+    found = modules_after(code)
+    assert set(found["statuses"].values()) == {200}, found["statuses"]
+    assert found["loaded"] == []
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["query", "ASK {}"],
+        ["export", "--format", "turtle", "--output", "{tmp}/out.ttl"],
+        ["stats", "--json"],
+        ["validate", "--no-reasoner"],
+    ],
+    ids=lambda argv: argv[0],
+)
+def test_non_serving_verbs_do_not_import_flask(built: Settings, tmp_path, argv: list[str]):
+    args = ["--project", str(built.root), "--dist", str(built.dist), *[a.replace("{tmp}", str(tmp_path)) for a in argv]]
+    code = f"""
+import contextlib, io, json, sys
+from cmikg.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    try:
+        status = main({args!r})
+    except SystemExit as exc:
+        status = exc.code
+print(json.dumps({{"status": status, "flask": "flask" in sys.modules, "werkzeug": "werkzeug" in sys.modules}}))
+"""
+    found = modules_after(code)
+    assert found["status"] == 0, found
+    assert not found["flask"] and not found["werkzeug"], found
