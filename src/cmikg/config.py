@@ -54,7 +54,7 @@ class Settings:
     #: no ``public_base`` is set; any other Host gets ``default_base``.
     allowed_hosts: tuple[str, ...] = ("localhost", "127.0.0.1", "[::1]")
     default_base: str = "http://localhost/"
-    #: Request threads per HTTP worker: client queries get all but one (guard/admission.py).
+    #: Query threads per HTTP worker (gunicorn runs a few more for pages: guard/admission.py).
     threads: int = 4
     #: Client queries one address may run at once per HTTP worker (0: half the slots).
     max_client_queries: int = 0

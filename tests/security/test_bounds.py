@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import time
+
 import pytest
 
 from cmikg.cache import BoundedCache
 from cmikg.engines.backend import QueryTimeout
-from cmikg.guard.admission import EXPRESS_SECONDS, Admission, TooBusy, time_limit
+from cmikg.guard.admission import EXPRESS_SECONDS, Admission, BarTable, TooBusy, client_key, time_limit
 from cmikg.guard.backend import READINGS, read
 
 
@@ -35,22 +38,73 @@ def test_a_cache_is_emptied_by_a_new_dataset_version_and_evicts_the_least_recent
     assert cache.get("v1", "a") is None and len(cache) == 1
 
 
-def test_slots_then_the_express_slot_then_429_and_a_runaway_is_barred():
-    admission = Admission(threads=3, per_client=5)
+def test_slots_then_the_express_slots_then_429_and_a_runaway_is_barred():
+    admission = Admission(threads=3, per_client=5, express_slots=2)
     with admission.admit("a", 10.0) as first, admission.admit("b", 10.0) as second:
         assert first == second == 10.0
-        with admission.admit("c", 10.0) as express:
-            assert express == EXPRESS_SECONDS and time_limit(10.0) == EXPRESS_SECONDS
-            with pytest.raises(TooBusy), admission.admit("d", 10.0):
+        with admission.admit("c", 10.0) as express, admission.admit("d", 10.0) as also:
+            assert express == also == EXPRESS_SECONDS and time_limit(10.0) == EXPRESS_SECONDS
+            with pytest.raises(TooBusy), admission.admit("e", 10.0):
                 pass
-        with pytest.raises(QueryTimeout), admission.admit("c", 10.0):
-            raise QueryTimeout("stopped")
-        with pytest.raises(TooBusy), admission.admit("c", 10.0):  # barred from the express slot
+        with pytest.raises(TooBusy), admission.admit("a", 10.0):  # "a" already runs a query
+            pass
+        stopped_after(admission, "c", EXPRESS_SECONDS)
+        with pytest.raises(TooBusy), admission.admit("c", 10.0):  # barred from the express slots
             pass
         with admission.admit("e", 10.0) as other:
             assert other == EXPRESS_SECONDS
-    assert admission.running == 0 and not admission.express_busy and not admission.clients
+    assert admission.running == 0 and admission.express_running == 0 and not admission.clients
     assert time_limit(10.0) == 10.0
+
+
+def stopped_after(admission: Admission, client: str, seconds: float) -> None:
+    """A query of ``client`` that ran ``seconds`` and was stopped at its time limit."""
+    with pytest.raises(QueryTimeout), admission.admit(client, 10.0):
+        time.sleep(seconds)
+        raise QueryTimeout("stopped")
+
+
+def test_a_long_query_in_a_full_slot_bars_its_client_from_the_express_slots_in_every_worker():
+    admission = Admission(threads=2, per_client=1)
+    with admission.admit("127.0.0.2", 10.0) as limit:  # the one full slot
+        assert limit == 10.0
+        time.sleep(EXPRESS_SECONDS)
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # another HTTP worker forked from the same master
+        outcome = b"?"
+        try:
+            with admission.admit("127.0.0.3", 10.0):
+                try:
+                    with admission.admit("127.0.0.2", 10.0):
+                        outcome = b"admitted"
+                except TooBusy:
+                    outcome = b"refused"
+        finally:
+            os.write(write, outcome)
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert os.read(read, 16) == b"refused"
+    with admission.admit("127.0.0.4", 10.0), admission.admit("127.0.0.5", 10.0) as express:
+        assert express == EXPRESS_SECONDS  # a client with no long query still gets one
+
+
+def test_an_ipv6_client_is_its_network():
+    assert client_key("2001:db8:1:2::a") == client_key("2001:db8:1:2:ffff::1") == "2001:db8:1:2::/64"
+    assert client_key("::ffff:192.0.2.1") == "192.0.2.1" and client_key("192.0.2.1") == "192.0.2.1"
+    admission = Admission(threads=5, per_client=1)
+    with admission.admit("2001:db8::1", 10.0), pytest.raises(TooBusy, match="from your address"):
+        with admission.admit("2001:db8::2", 10.0):
+            pass
+
+
+def test_the_bar_table_stays_its_size_whatever_the_number_of_clients():
+    table = BarTable(entries=64)
+    size = len(table._memory)
+    for i in range(10_000):
+        table.bar(f"10.0.{i // 256}.{i % 256}", 1e12 + i)
+    assert len(table._memory) == size
+    assert table.until("10.0.39.15") == 1e12 + 9999  # the latest is kept
 
 
 def test_one_client_may_hold_only_its_share():

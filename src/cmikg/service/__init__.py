@@ -25,7 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
     p.add_argument("--workers", type=int, default=None, help="HTTP worker processes (default: CPU count)")
-    p.add_argument("--threads", type=int, default=None, help="threads per HTTP worker (default 4)")
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=None,
+        help="query threads per HTTP worker (default 4; 2 more serve pages, lookups and refusals)",
+    )
     p.add_argument("--timeout", type=float, default=None, help="per-query time limit in seconds (default 10)")
     p.add_argument("--max-rows", type=int, default=None, help="largest answer in rows or triples (default 10000)")
     p.add_argument("--max-body", type=int, default=None, help="largest request body in bytes (default 1000000)")

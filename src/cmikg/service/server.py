@@ -64,6 +64,7 @@ class _Gunicorn(BaseApplication):
 
 
 def serve(args: argparse.Namespace) -> int:
+    from cmikg.guard.admission import RESERVED_THREADS
     from cmikg.service.app import backend_of, create_app
 
     settings = settings_from_args(args)
@@ -80,8 +81,9 @@ def serve(args: argparse.Namespace) -> int:
         from cmikg.engines.result_cache import with_result_cache
 
         disk = getattr(args, "disk_store", None)
-        # one query worker per request thread, and one more for the pages' own queries
-        backend = EmbeddedBackend(settings, pool_size=threads + 1, disk_store=Path(disk) if disk else None)
+        # one query worker per request thread, so no request ever waits for one
+        pool_size = threads + RESERVED_THREADS
+        backend = EmbeddedBackend(settings, pool_size=pool_size, disk_store=Path(disk) if disk else None)
         backend = with_result_cache(backend, _cache_bytes(args))
     app = create_app(settings, backend)
     loaded = time.perf_counter() - clock
@@ -89,14 +91,16 @@ def serve(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}/sparql"
     print(
         f"cmikg endpoint {url}: {guarded.triple_count()} triples, version {guarded.version()}, "
-        f"loaded in {loaded:.2f} s; {workers} workers x {threads} threads, "
+        f"loaded in {loaded:.2f} s; {workers} workers x {threads} query threads "
+        f"(+{RESERVED_THREADS} for pages, lookups and refusals), "
         f"query timeout {settings.query_timeout:g} s, row cap {settings.max_rows}",
         flush=True,
     )
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": workers,
-        "threads": threads,
+        # threads no client query can hold: pages, lookups, /health and 429s never queue
+        "threads": threads + RESERVED_THREADS,
         "worker_class": "gthread",
         "preload_app": True,
         # gunicorn's own watchdog must never fire before the query deadline does.
