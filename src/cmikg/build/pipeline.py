@@ -213,7 +213,7 @@ def write_rdfxml(nt: str, path: Path) -> None:
     """RDF/XML in the order of the sorted N-Triples (pyoxigraph keeps blank-node labels;
     rdflib's XML serialiser walks subjects in hash order, which differs between runs)."""
     triples = ox.parse(nt.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES))
+    path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES) or b"")
 
 
 def _write_json(path: Path, data: object) -> None:

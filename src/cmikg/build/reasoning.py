@@ -135,7 +135,7 @@ def explain_domains(graph: Graph, sources: SourceGraph | None) -> list[str]:
         return []
 
     def supers(cls: Node) -> set[Node]:
-        return set(graph.transitive_objects(cls, RDFS.subClassOf))
+        return {c for c in graph.transitive_objects(cls, RDFS.subClassOf) if c is not None}
 
     def types(node: Node) -> set[Node]:
         return {c for t in graph.objects(node, RDF.type) for c in supers(t)}
@@ -165,7 +165,7 @@ def explain_disjointness(graph: Graph, sources: SourceGraph | None) -> list[str]
     """Nodes that belong to two disjoint classes, with the file they came from."""
     lines = []
     for row in graph.query(_DISJOINT_TYPES):
-        node, first, second = row
+        node, first, second = row  # type: ignore[misc]  # a SELECT's rows are tuples
         if not isinstance(node, URIRef):
             continue
         where = sources.where(node) if sources else "?"

@@ -92,7 +92,9 @@ def local_fingerprint(path: Path) -> Fingerprint:
     """The fingerprint of an N-Triples file, computed by the same query the store runs."""
     store = ox.Store()
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES)
-    row = next(iter(store.query(template("fingerprint.rq"))))
+    solutions = store.query(template("fingerprint.rq"))
+    assert isinstance(solutions, ox.QuerySolutions), "fingerprint.rq is a SELECT"
+    row = next(iter(solutions))
     return Fingerprint(_int(row["triples"]), _int(row["checksum"]))
 
 

@@ -11,13 +11,18 @@ from __future__ import annotations
 import gzip
 import importlib
 import logging
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from flask.json.provider import DefaultJSONProvider
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from cmikg.config import Settings
 from cmikg.engines.backend import QueryBackend, QueryError
 from cmikg.sparql.formats import COMPRESSIBLE, TEXT
+
+if TYPE_CHECKING:
+    from cmikg.guard.backend import GuardedBackend
 
 #: Modules that each expose a blueprint ``bp``; a module not written yet is skipped.
 BLUEPRINTS = (
@@ -60,6 +65,7 @@ def create_app(settings: Settings, backend: QueryBackend | None = None) -> Flask
     app = Flask("cmikg.service")
     app.request_class = FastFormRequest
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    assert isinstance(app.json, DefaultJSONProvider)
     app.json.ensure_ascii = False
     if backend is None:
         from cmikg.engines.embedded import EmbeddedBackend
@@ -81,7 +87,7 @@ def create_app(settings: Settings, backend: QueryBackend | None = None) -> Flask
     return app
 
 
-def backend_of(app: Flask) -> QueryBackend:
+def backend_of(app: Flask) -> GuardedBackend:
     """The (guarded) backend every route must use."""
     return app.extensions["cmikg"]
 
@@ -138,7 +144,7 @@ def _register_error_handlers(app: Flask) -> None:
             limit = settings_of(app).max_body_bytes
             return error_response(413, f"request body larger than the limit of {limit} bytes")
         response = error_response(exc.code or 500, f"{exc.name}: {exc.description}")
-        if exc.code == 405 and exc.valid_methods:
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
         return response
 

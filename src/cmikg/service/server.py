@@ -14,6 +14,7 @@ from pathlib import Path
 from gunicorn.app.base import BaseApplication
 
 from cmikg.config import Settings
+from cmikg.engines.backend import QueryBackend
 from cmikg.errors import CmikgError
 
 
@@ -72,6 +73,7 @@ def serve(args: argparse.Namespace) -> int:
     threads = args.threads or 4
     settings = settings.with_(threads=threads)
     clock = time.perf_counter()
+    backend: QueryBackend
     if getattr(args, "backend", None):
         from cmikg.engines.remote import RemoteBackend
 

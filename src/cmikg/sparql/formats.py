@@ -21,7 +21,7 @@ class Format:
     suffix: str  # the file suffix, without its dot
     names: tuple[str, ...] = ()  # values of the ``format`` parameter
     aliases: tuple[str, ...] = ()  # other media types a client may ask for
-    rdflib: str | None = None  # rdflib's name of the serialisation, for RDF formats
+    rdflib: str = ""  # rdflib's name of the serialisation, for RDF formats ("" for result formats)
     text: bool = True  # sent with "; charset=utf-8" (JSON is UTF-8 by definition)
     compressible: bool = True  # worth gzip on the wire
 

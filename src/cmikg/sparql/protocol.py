@@ -18,6 +18,7 @@ from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import UnsupportedMediaType
 
 from cmikg.cache import BoundedCache
@@ -107,7 +108,7 @@ def _iris(values: list[str], name: str) -> list[str]:
 
 @bp.route("/sparql", methods=["GET", "POST"])
 @bp.route("/sparql/", methods=["GET", "POST"])
-def sparql() -> Response:
+def sparql() -> ResponseReturnValue:
     protocol = read_request()
     if protocol.query is None:
         if request.method in ("GET", "HEAD"):
@@ -201,7 +202,7 @@ def wants_html() -> bool:
     return prefers(request.headers.get("Accept"), HTML, GRAPH_FORMATS)
 
 
-def query_page() -> Response:
+def query_page() -> ResponseReturnValue:
     """303 to the query page, where a person can write a query for this endpoint."""
     response = redirect(url_for("pages.query"), code=303)
     response.vary.add("Accept")
@@ -251,7 +252,7 @@ def _cached(key: tuple, make):
 
 
 @bp.get("/health")
-def health() -> Response:
+def health() -> ResponseReturnValue:
     """For load balancers and operators: answers without touching the store."""
     backend = backend_of(current_app)
     settings = settings_of(current_app)

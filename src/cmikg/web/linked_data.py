@@ -22,6 +22,7 @@ from flask import (
     send_from_directory,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from rdflib import Graph
 
 from cmikg import dist
@@ -67,7 +68,7 @@ def serialize(ntriples: str, fmt: Format, context: dict | None) -> bytes:
 
 
 @bp.get("/id/<path:path>")
-def identifier(path: str) -> Response:
+def identifier(path: str) -> ResponseReturnValue:
     """303 from the thing to the document about it, in the format the client asked for."""
     choice = _choose(path)
     if isinstance(choice, Response):
@@ -221,7 +222,7 @@ def _ontology_rdf(fmt: Format) -> bytes:
 
 
 @bp.get("/ontology/<version>")
-def ontology_version(version: str) -> Response:
+def ontology_version(version: str) -> ResponseReturnValue:
     """The version IRI of the ontology: 303 to the ontology when it is the one served."""
     if documentation().version != version:
         return not_found(f"{ONTOLOGY_IRI}/{version}")
@@ -232,7 +233,7 @@ def ontology_version(version: str) -> Response:
 
 
 @bp.get("/dataset")
-def dataset() -> Response:
+def dataset() -> ResponseReturnValue:
     """The dataset's page: what it is, its licence and version, counts, and the downloads."""
     return redirect(url_for(".document", path=entity_path(str(DATASET))))
 
@@ -253,7 +254,7 @@ def render_dataset() -> str:
         counts=dataset_info.class_counts(),
         triples=backend.triple_count(),
         version=version,
-        alternates=alternates("/doc/" + entity_path(str(DATASET))),
+        alternates=alternates(f"/doc/{entity_path(str(DATASET))}"),
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from flask import Response, abort, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from markupsafe import Markup, escape
 
 from cmikg import dist
@@ -172,7 +173,7 @@ def source_text_default() -> Response:
     sources = sorted(text_sources())
     if not sources:
         abort(404, "no source text is recorded in the graph (cmi:textFile)")
-    return source_text(entity_path(sources[0]))
+    return source_text(entity_path(sources[0]) or "")
 
 
 @bp.get("/text/<path:path>")
@@ -237,7 +238,7 @@ def query() -> Response:
 
 
 @bp.get("/query/terms.json")
-def query_terms() -> Response:
+def query_terms() -> ResponseReturnValue:
     """What the editor completes: the prefixes, and every ontology term and entity as a prefixed name with its label."""
     names = {short(iri): label for iri, label in _labelled_terms() if short(iri) != iri}
     body = {

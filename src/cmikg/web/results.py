@@ -59,7 +59,7 @@ def _results_table(answer: dict) -> Table:
 def _graph_table(ntriples: str) -> Table:
     graph = Graph()
     graph.parse(data=ntriples, format="nt")
-    rows = [[_term(s), _term(p), _term(o)] for s, p, o in sorted(graph)]
+    rows: list[list[Term | None]] = [[_term(s), _term(p), _term(o)] for s, p, o in sorted(graph)]
     return Table("graph", ["subject", "predicate", "object"], rows)
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Flask, current_app
+from flask import Blueprint, current_app
+from flask.sansio.app import App
 
 from cmikg.namespaces import BASE
 from cmikg.service.app import backend_of
@@ -29,7 +30,7 @@ def blueprint(name: str, import_name: str, **options) -> Blueprint:
     return bp
 
 
-def install(app: Flask) -> None:
+def install(app: App) -> None:
     if app.extensions.get("cmikg.templating"):
         return
     app.extensions["cmikg.templating"] = True

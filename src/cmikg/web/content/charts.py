@@ -192,7 +192,7 @@ def entity_charts(claims: list[Claim], width: int = 640) -> list[tuple[str, Seri
         points = [
             p
             for c in members
-            for s in (c.sources or [None])
+            for s in (c.sources if c.sources else (None,))
             if (p := point_from_claim(c, s.text if s else "unsourced")) is not None
         ]
         chart = series_chart(points, predicate, width=width, height=300 if width >= 500 else 260)
@@ -224,6 +224,15 @@ class PersonnelRow:
     date: str = ""
 
 
+def _middle(value: float | None, low: float | None, high: float | None) -> float | None:
+    """Where a figure is drawn: its value, else the middle of its range (its bound if open)."""
+    if value is not None:
+        return value
+    if low is None:
+        return None
+    return low if high is None else (low + high) / 2
+
+
 def personnel_chart(width: int = 760) -> tuple[SeriesChart | None, list[PersonnelRow]]:
     """Personnel abroad over time, a series per source; period totals are listed, not plotted."""
     vocab = vocabulary()
@@ -251,8 +260,8 @@ def personnel_chart(width: int = 760) -> tuple[SeriesChart | None, list[Personne
                 text(row, "pointInTime", text(row, "startTime")),
             )
         )
-        if year is not None and (value is not None or low is not None):
-            mid = value if value is not None else (low + high) / 2
+        mid = _middle(value, low, high)
+        if year is not None and mid is not None:
             points.append(
                 Point(
                     year,

@@ -171,7 +171,7 @@ def _terms() -> dict[str, Term]:
 def _class_tree(terms: dict[str, Term]) -> list[Term]:
     """Classes in depth-first order under their first project superclass, each with its depth."""
     classes = {iri: t for iri, t in terms.items() if str(OWL.Class) in t.types and iri != ONTOLOGY_IRI}
-    roots = []
+    roots: list[Term] = []
     for term in classes.values():
         parent = next((p for p in term.parents if p in classes), None)
         (classes[parent].children if parent else roots).append(term)

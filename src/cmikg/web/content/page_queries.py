@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import overload
 
 from flask import current_app
 
@@ -69,7 +70,11 @@ def term_from(binding: dict) -> Term:
 Row = dict[str, Term]
 
 
-def text(row: Row, key: str, default: str = "") -> str:
+@overload
+def text(row: Row, key: str, default: str = "") -> str: ...
+@overload
+def text(row: Row, key: str, default: None) -> str | None: ...
+def text(row: Row, key: str, default: str | None = "") -> str | None:
     """The value bound to ``key``, or ``default`` when the row leaves it unbound."""
     term = row.get(key)
     return term.value if term is not None else default
