@@ -8,7 +8,7 @@ import re
 
 from rdflib import Graph, URIRef
 
-from cmikg.build.stats import coverage_report
+from cmikg.build.outputs.stats import coverage_report
 from cmikg.config import Settings
 from cmikg.namespaces import CMI, ID, RDF
 

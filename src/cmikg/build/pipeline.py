@@ -23,14 +23,14 @@ from rdflib.compare import to_canonical_graph
 
 from cmikg import dist
 from cmikg.build import evidence
-from cmikg.build.context import build_context, to_jsonld
 from cmikg.build.derivation import derive
 from cmikg.build.forked import ForkedCall
 from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
+from cmikg.build.outputs.context import build_context, to_jsonld
+from cmikg.build.outputs.search_index import write_search_index
+from cmikg.build.outputs.tables import row_counts, write_tables
 from cmikg.build.reasoning import Inconsistent, start_consistency_check
-from cmikg.build.search_index import write_search_index
 from cmikg.build.sparql_checks import Judgement, run_checks
-from cmikg.build.tables import row_counts, write_tables
 from cmikg.build.timebounds import TimeFormatError
 from cmikg.build.validation import run_shacl
 from cmikg.config import Settings
@@ -239,7 +239,7 @@ def _write_checksums(out: Path) -> None:
 def build_report(settings: Settings, checked: CheckedGraph, digest: str, triples: int) -> dict:
     graph = checked.graph
     version = graph.value(DATASET, URIRef("http://www.w3.org/2002/07/owl#versionInfo"))
-    from cmikg.build.stats import class_counts, coverage_report  # the stats module reuses the checks
+    from cmikg.build.outputs.stats import class_counts, coverage_report  # the stats module reuses the checks
 
     return {
         "dataset": str(DATASET),

@@ -129,7 +129,7 @@ def cmd_query(args: argparse.Namespace) -> int:
 def cmd_stats(args: argparse.Namespace) -> int:
     from rdflib import Graph
 
-    from cmikg.build import stats
+    from cmikg.build.outputs import stats
 
     settings = settings_from(args)
     if not settings.dataset_file.is_file():

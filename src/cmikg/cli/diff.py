@@ -67,7 +67,7 @@ def claims_of(dump: Path) -> tuple[str, dict[str, dict[str, str]]]:
     import pyoxigraph as ox
 
     from cmikg.api.sources import shipped_queries
-    from cmikg.build.tables import select
+    from cmikg.build.outputs.tables import select
 
     store = ox.Store()
     try:

@@ -26,8 +26,8 @@ from flask.typing import ResponseReturnValue
 from rdflib import Graph
 
 from cmikg import dist
-from cmikg.build.context import to_jsonld
 from cmikg.build.loading import new_graph
+from cmikg.build.outputs.context import to_jsonld
 from cmikg.engines.backend import BadParameter, NotAcceptable
 from cmikg.namespaces import DATASET, ONTOLOGY_IRI
 from cmikg.sparql import negotiation

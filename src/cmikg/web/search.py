@@ -1,6 +1,6 @@
 """Search: full text over labels, descriptions and quotes, from the build's FTS5 index.
 
-``cmikg build`` writes ``dist/search.sqlite`` (:mod:`cmikg.build.search_index`); a search
+``cmikg build`` writes ``dist/search.sqlite`` (:mod:`cmikg.build.outputs.search_index`); a search
 is one indexed SQLite query, never a scan of the graph. Accents and case are ignored by the
 index's tokenizer ("operacion milagro" finds "Operación Milagro"). Each entity is listed
 once, with its best-matching text as a snippet; an entity whose label is exactly the query
@@ -22,7 +22,7 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from cmikg.build.search_index import INDEX_FILE, fold
+from cmikg.build.outputs.search_index import INDEX_FILE, fold
 from cmikg.web.content import page_queries
 
 #: Results on one page of /search.

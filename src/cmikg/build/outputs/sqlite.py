@@ -1,4 +1,4 @@
-"""The tables of :mod:`cmikg.build.tables` as one SQLite file, with their keys.
+"""The tables of :mod:`cmikg.build.outputs.tables` as one SQLite file, with their keys.
 
 Datasette, R (RSQLite), pandas (``read_sql``) and the ``sqlite3`` shell read it as it is.
 Column types follow the Table Schema: integers and booleans (0/1) as INTEGER, numbers as
@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from cmikg.errors import ValidationFailed
 
 if TYPE_CHECKING:
-    from cmikg.build.tables import Table
+    from cmikg.build.outputs.tables import Table
 
 SQL_TYPES = {"integer": "INTEGER", "boolean": "INTEGER", "number": "REAL"}
 

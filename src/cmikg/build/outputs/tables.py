@@ -143,7 +143,7 @@ def csv_bytes(table: Table) -> bytes:
 
 def write_tables(settings: Settings, ntriples: str, version: str, digest: str, out: Path) -> list[Table]:
     """Write every table as CSV, ``datapackage.json`` and ``cmikg.sqlite`` into ``out``."""
-    from cmikg.build.sqlite import write_sqlite
+    from cmikg.build.outputs.sqlite import write_sqlite
 
     tables = make_tables(settings, ntriples)
     package = copy.deepcopy(package_template(settings))
