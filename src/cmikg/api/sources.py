@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from cmikg import dist as manifest
 from cmikg.errors import CmikgError
 
 #: The dataset and the queries shipped inside the installed package.
@@ -39,7 +40,7 @@ class Layout:
 
 
 def packaged_layout() -> Layout | None:
-    if (PACKAGED / "dist" / "cmikg.nt").is_file():
+    if (PACKAGED / "dist" / manifest.DUMP_NT).is_file():
         return Layout(PACKAGED / "dist", PACKAGED / "queries")
     return None
 
@@ -48,8 +49,11 @@ def find_layout(dist: Path | None = None) -> Layout:
     """The dataset to open: ``dist`` if given, else the packaged one, else the checkout's ``dist/``."""
     if dist is not None:
         dist = Path(dist)
-        if not (dist / "cmikg.nt").is_file():
+        if not (dist / manifest.DUMP_NT).is_file():
             raise DatasetNotFound(f"{dist}: no cmikg.nt in it; give the dist/ folder that `cmikg build` wrote")
+        own = manifest.queries_dir(dist)  # the build's copy of queries/
+        if own.is_dir():
+            return Layout(dist, own)
         return Layout(dist, dist.parent / "queries" if (dist.parent / "queries").is_dir() else shipped_queries())
     packaged = packaged_layout()
     if packaged:
@@ -84,7 +88,7 @@ class Embedded:
     def __init__(self, layout: Layout):
         from cmikg.engines.store import EmbeddedStore
 
-        self.store = EmbeddedStore.load(layout.dist / "cmikg.nt")
+        self.store = EmbeddedStore.load(layout.dist / manifest.DUMP_NT)
         self.description = f"embedded dataset from {layout.dist}"
 
     def results(self, sparql: str) -> dict:

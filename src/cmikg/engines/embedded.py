@@ -27,6 +27,7 @@ from cmikg.engines.backend import (
     BackendUnavailable,
     NotAcceptable,
     QueryBackend,
+    QueryError,
     QuerySyntax,
     Result,
     ResultTooLarge,
@@ -35,7 +36,7 @@ from cmikg.engines.store import EmbeddedStore, open_read_only, prepare_disk_stor
 from cmikg.engines.workers import WorkerPool
 from cmikg.guard import rows
 from cmikg.guard.admission import time_limit
-from cmikg.guard.reading import read_query
+from cmikg.guard.backend import read
 from cmikg.guard.rows import too_many_rows
 from cmikg.namespaces import BASE, PREFIXES
 from cmikg.sparql import formats
@@ -113,6 +114,7 @@ class EmbeddedBackend(QueryBackend):
             tuple(named_graph_uris),
             self.settings.max_rows,
             self.base_iri,
+            _form(query),
         )
         kind, payload = self.pool.call(job, time_limit(self.settings.query_timeout))
         if kind == "ok":
@@ -218,9 +220,18 @@ class _Sink:
         return b"".join(self.parts)
 
 
+def _form(query: str) -> str:
+    """The query's form, from the reading the guard made of this (canonical) text; a text
+    the reader refuses is left to the engine, whose own message then reaches the client."""
+    try:
+        return read(query).form
+    except QueryError:
+        return ""
+
+
 def evaluate(store: ox.Store, job: tuple, describe: str = "") -> tuple[str, object]:
     """Run one job: ``("ok", body)`` or an error kind with its message."""
-    query, media_type, default_graphs, named_graphs, max_rows, base_iri = job
+    query, media_type, default_graphs, named_graphs, max_rows, base_iri, form = job
     try:
         options = {"base_iri": base_iri, **_dataset_options(default_graphs, named_graphs)}
         result = store.query(query, **options)
@@ -229,7 +240,7 @@ def evaluate(store: ox.Store, job: tuple, describe: str = "") -> tuple[str, obje
         if isinstance(result, ox.QuerySolutions):
             return "ok", _solutions(result, _results_format(media_type, "a SELECT"), max_rows)
         triples: Iterable = result
-        if describe and read_query(query).form == "DESCRIBE":
+        if describe and form == "DESCRIBE":
             triples = _documents(store, list(islice(result, max_rows + 1)), describe, options)
         return "ok", _triples(triples, _rdf_format(media_type), max_rows)
     except SyntaxError as exc:

@@ -28,8 +28,18 @@ _ENGINE_POSITION = re.compile(r"error at (\d+):(\d+)")
 
 
 def read(query: str) -> QueryReading:
-    """The reading of a query text (cached: the same text always reads the same)."""
-    return READINGS.get_or_make("", query, lambda: read_query(query))
+    """The reading of a query text (cached: the same text always reads the same).
+
+    The reading is kept under its canonical text as well, which is what the engine is
+    handed: an engine that asks for the reading of that text (the query's form) then finds
+    it here instead of reading the query a second time."""
+    found = READINGS.get("", query)
+    if found is not None:
+        return found
+    reading = READINGS.put("", query, read_query(query))
+    if reading.text != query:
+        READINGS.put("", reading.text, reading)
+    return reading
 
 
 def checked(query: str, settings: Settings) -> QueryReading:
