@@ -20,8 +20,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import requests
+from requests.adapters import HTTPAdapter
 from requests.auth import AuthBase, HTTPBasicAuth
 
 from cmikg.errors import CmikgError
@@ -292,13 +294,34 @@ def send_query(
     session: requests.Session | None = None,
     allow_redirects: bool = True,
     stream: bool = False,
+    connect_to: str | None = None,
 ) -> requests.Response:
     """POST a query form to ``url`` and hand back the response as it is (any status).
 
     ``timeout`` is (connect, read) in seconds. A time-out is :class:`StoreTimeout`; any
     other failure to talk to the host is :class:`StoreUnreachable`, whose ``detail`` is the
-    reason in a few words (``connection refused``)."""
-    sender = session if session is not None else requests
+    reason in a few words (``connection refused``). With ``connect_to``, the connection goes
+    to that IP address, the one a caller has checked, while Host, TLS name and certificate
+    are still the URL's: the name is not looked up again, so it cannot resolve elsewhere."""
+    assert session is None or connect_to is None, "a pinned address needs a session of its own"
+    if session is None:
+        with requests.Session() as fresh:
+            if connect_to is not None:
+                fresh.mount(f"{urlsplit(url).scheme}://", PinnedAdapter(connect_to))
+            return _post(fresh, url, text, accept, timeout, headers, allow_redirects, stream)
+    return _post(session, url, text, accept, timeout, headers, allow_redirects, stream)
+
+
+def _post(
+    sender: requests.Session,
+    url: str,
+    text: str,
+    accept: str,
+    timeout: tuple[float, float],
+    headers: dict[str, str] | None,
+    allow_redirects: bool,
+    stream: bool,
+) -> requests.Response:
     try:
         return sender.post(
             url,
@@ -313,6 +336,24 @@ def send_query(
     except requests.RequestException as exc:
         reason = _reason(exc)
         raise StoreUnreachable(f"cannot reach {url}: {reason}", detail=reason) from exc
+
+
+class PinnedAdapter(HTTPAdapter):
+    """A transport that connects to one given IP address whatever the URL's host name says."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        super().__init__(max_retries=0)
+
+    def get_connection_with_tls_context(self, request, verify, proxies=None, cert=None):
+        host_params, pool_kwargs = self.build_connection_pool_key_attributes(request, verify, cert)
+        name = host_params["host"]
+        if host_params["scheme"] == "https":
+            pool_kwargs = {**pool_kwargs, "server_hostname": name, "assert_hostname": name}
+        request.headers.setdefault("Host", urlsplit(request.url).netloc.rpartition("@")[2])
+        return self.poolmanager.connection_from_host(
+            host=self.address, port=host_params["port"], scheme=host_params["scheme"], pool_kwargs=pool_kwargs
+        )
 
 
 def new_session(user_agent: str | None = None) -> requests.Session:

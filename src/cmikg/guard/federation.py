@@ -70,10 +70,11 @@ def _inline(call: ServiceCall, prologue: str, settings: Settings) -> str:
 def fetch(call: ServiceCall, text: str, settings: Settings) -> tuple[list[str], list[dict]]:
     """Send the SERVICE group to its endpoint and return its variables and bindings."""
     deadline = time.monotonic() + settings.query_timeout
-    url = settings.service_map.get(call.iri, call.iri)
+    iri = call.iri or ""
+    url = settings.service_map.get(iri, iri)
     for _ in range(MAX_REDIRECTS + 1):
-        check_target(url, call.iri, settings)
-        response = _post(url, text, deadline, call)
+        address = check_target(url, iri, settings)
+        response = _post(url, text, deadline, call, address)
         if not response.is_redirect:
             return _bindings(response, call, deadline)
         location = urljoin(url, response.headers.get("Location", ""))
@@ -84,7 +85,7 @@ def fetch(call: ServiceCall, text: str, settings: Settings) -> tuple[list[str], 
     raise ServiceFailed(f"SERVICE <{call.iri}>: more than {MAX_REDIRECTS} redirects")
 
 
-def _post(url: str, text: str, deadline: float, call: ServiceCall) -> Response:
+def _post(url: str, text: str, deadline: float, call: ServiceCall, address: str | None) -> Response:
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise QueryTimeout(f"SERVICE <{call.iri}> did not answer within the time limit")
@@ -96,6 +97,7 @@ def _post(url: str, text: str, deadline: float, call: ServiceCall) -> Response:
             stream=True,
             timeout=(min(remaining, 10.0), remaining),
             headers={"User-Agent": USER_AGENT},
+            connect_to=address,
         )
     except StoreTimeout as exc:
         raise QueryTimeout(f"SERVICE <{call.iri}> did not answer within the time limit") from exc
@@ -122,7 +124,7 @@ def _bindings(response: Response, call: ServiceCall, deadline: float) -> tuple[l
 
 def _read(response: Response, call: ServiceCall, deadline: float) -> bytes:
     try:
-        return read_body(response, call.iri, deadline, MAX_ANSWER_BYTES)
+        return read_body(response, call.iri or "", deadline, MAX_ANSWER_BYTES)
     except AnswerTooLarge as exc:
         raise ResultTooLarge(f"SERVICE <{call.iri}> answered more than {MAX_ANSWER_BYTES} bytes") from exc
     except StoreTimeout as exc:
