@@ -8,8 +8,8 @@ import time
 import pytest
 
 from cmikg.cache import BoundedCache
-from cmikg.engines.backend import QueryTimeout
-from cmikg.guard.admission import EXPRESS_SECONDS, Admission, BarTable, TooBusy, client_key, time_limit
+from cmikg.engines.backend import QueryTimeout, time_limit
+from cmikg.guard.admission import EXPRESS_SECONDS, Admission, BarTable, TooBusy, client_key
 from cmikg.guard.backend import READINGS, read
 
 

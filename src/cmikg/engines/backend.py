@@ -8,8 +8,10 @@ HTTP status, so the app turns every one of them into a response in one place.
 
 from __future__ import annotations
 
+import contextvars
 from abc import ABC, abstractmethod
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from cmikg.errors import CmikgError
@@ -97,9 +99,17 @@ class QueryBackend(ABC):
 
     @abstractmethod
     def run(
-        self, query: str, media_type: str, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
+        self,
+        query: str,
+        media_type: str,
+        default_graph_uris: Iterable[str] = (),
+        named_graph_uris: Iterable[str] = (),
+        form: str = "",
     ) -> Result:
-        """Evaluate ``query`` and serialise the whole answer as ``media_type``."""
+        """Evaluate ``query`` and serialise the whole answer as ``media_type``.
+
+        ``form`` (``SELECT``, ``CONSTRUCT``, ``DESCRIBE``, ``ASK``) is what the guard's one reading
+        of the query found, so an engine never reads the text again to learn it."""
 
     @abstractmethod
     def select(self, query: str) -> list[dict[str, dict]]:
@@ -116,3 +126,25 @@ class QueryBackend(ABC):
     def close(self) -> None:
         """Release workers, connections and files."""
         return None
+
+
+# --- the time limit of the query being evaluated ------------------------------------------
+
+_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar("cmikg_time_limit", default=None)
+
+
+def time_limit(default: float) -> float:
+    """The time limit of the query being evaluated on this thread (shorter in an express slot)."""
+    found = _LIMIT.get()
+    return default if found is None else min(found, default)
+
+
+@contextmanager
+def limited_to(seconds: float) -> Iterator[None]:
+    """Evaluate what runs inside with at most ``seconds``: how admission shortens a query's limit
+    without the engines knowing about admission."""
+    token = _LIMIT.set(seconds)
+    try:
+        yield
+    finally:
+        _LIMIT.reset(token)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import io
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
 from itertools import islice
@@ -23,21 +24,19 @@ import pyoxigraph as ox
 
 from cmikg import dist
 from cmikg.config import Settings
+from cmikg.engines import rows
 from cmikg.engines.backend import (
     BackendUnavailable,
     NotAcceptable,
     QueryBackend,
-    QueryError,
     QuerySyntax,
     Result,
     ResultTooLarge,
+    time_limit,
 )
+from cmikg.engines.rows import too_many_rows
 from cmikg.engines.store import EmbeddedStore, open_read_only, prepare_disk_store
 from cmikg.engines.workers import WorkerPool
-from cmikg.guard import rows
-from cmikg.guard.admission import time_limit
-from cmikg.guard.backend import read
-from cmikg.guard.rows import too_many_rows
 from cmikg.namespaces import BASE, PREFIXES
 from cmikg.sparql import formats
 
@@ -87,6 +86,7 @@ class EmbeddedBackend(QueryBackend):
     def __init__(self, settings: Settings, pool_size: int = 4, sandbox: bool = True, disk_store: Path | None = None):
         self.settings = settings
         describe = describe_template(settings)
+        handler: Callable[..., tuple[str, object]]
         if disk_store is None:
             store = EmbeddedStore.load(settings.dataset_file)
             handler = partial(evaluate, store.store, describe=describe)
@@ -105,7 +105,12 @@ class EmbeddedBackend(QueryBackend):
         self.pool.start()
 
     def run(
-        self, query: str, media_type: str, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
+        self,
+        query: str,
+        media_type: str,
+        default_graph_uris: Iterable[str] = (),
+        named_graph_uris: Iterable[str] = (),
+        form: str = "",
     ) -> Result:
         job = (
             query,
@@ -114,7 +119,7 @@ class EmbeddedBackend(QueryBackend):
             tuple(named_graph_uris),
             self.settings.max_rows,
             self.base_iri,
-            _form(query),
+            form,
         )
         kind, payload = self.pool.call(job, time_limit(self.settings.query_timeout))
         if kind == "ok":
@@ -192,10 +197,11 @@ class _Unacceptable(Exception):
     """The requested format cannot carry this kind of answer."""
 
 
-class _Sink:
+class _Sink(io.BytesIO):
     """A write target that keeps the bytes and stops the serialiser past a limit."""
 
     def __init__(self, max_lines: int | None = None):
+        super().__init__()
         self.parts: list[bytes] = []
         self.size = 0
         self.lines = 0
@@ -218,15 +224,6 @@ class _Sink:
 
     def value(self) -> bytes:
         return b"".join(self.parts)
-
-
-def _form(query: str) -> str:
-    """The query's form, from the reading the guard made of this (canonical) text; a text
-    the reader refuses is left to the engine, whose own message then reaches the client."""
-    try:
-        return read(query).form
-    except QueryError:
-        return ""
 
 
 def evaluate(store: ox.Store, job: tuple, describe: str = "") -> tuple[str, object]:

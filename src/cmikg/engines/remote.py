@@ -24,6 +24,7 @@ import pyoxigraph as ox
 from flask import g, has_request_context
 
 from cmikg.config import Settings
+from cmikg.engines import rows
 from cmikg.engines.backend import (
     BackendUnavailable,
     NotAcceptable,
@@ -34,7 +35,6 @@ from cmikg.engines.backend import (
     Result,
 )
 from cmikg.engines.embedded import DatasetInfo
-from cmikg.guard import rows
 from cmikg.publish.layout import DEFAULT_GRAPH, Release, current, template
 from cmikg.sparqlclient import SPARQL_JSON, StoreClient, StoreError, StoreRejected, StoreTimeout
 
@@ -74,7 +74,12 @@ class RemoteBackend(QueryBackend):
         return found
 
     def run(
-        self, query: str, media_type: str, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
+        self,
+        query: str,
+        media_type: str,
+        default_graph_uris: Iterable[str] = (),
+        named_graph_uris: Iterable[str] = (),
+        form: str = "",
     ) -> Result:
         """Run ``query`` on the served version, unless the client names its own dataset
         (``default-graph-uri``/``named-graph-uri``), which the protocol lets win."""

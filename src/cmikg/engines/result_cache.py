@@ -172,7 +172,12 @@ class CachingBackend(QueryBackend):
         self.caps_rows = inner.caps_rows
 
     def run(
-        self, query: str, media_type: str, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
+        self,
+        query: str,
+        media_type: str,
+        default_graph_uris: Iterable[str] = (),
+        named_graph_uris: Iterable[str] = (),
+        form: str = "",
     ) -> Result:
         default_graphs, named_graphs = tuple(default_graph_uris), tuple(named_graph_uris)
         key = answer_key(self.dataset_version, query, media_type, default_graphs, named_graphs)
@@ -181,7 +186,7 @@ class CachingBackend(QueryBackend):
             self.cache.stats.hits += 1
             return Result(body, media_type)
         self.cache.stats.misses += 1
-        result = self.inner.run(query, media_type, default_graphs, named_graphs)
+        result = self.inner.run(query, media_type, default_graphs, named_graphs, form)
         if not is_cacheable(query):
             self.cache.stats.not_cacheable += 1
         elif self.cache.put(key, result.body):

@@ -21,7 +21,6 @@ whole. Behind a proxy every client has the proxy's address.
 
 from __future__ import annotations
 
-import contextvars
 import hashlib
 import ipaddress
 import mmap
@@ -33,7 +32,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from cmikg.engines.backend import QueryError
+from cmikg.engines.backend import QueryError, limited_to
 
 #: Request threads per HTTP worker beyond the query threads, never held by a client query.
 RESERVED_THREADS = 2
@@ -52,20 +51,12 @@ BAR_TABLE_ENTRIES = 4096
 _BAR_WAYS = 4
 _ENTRY = struct.Struct("<Qd")
 
-_LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar("cmikg_time_limit", default=None)
-
 
 class TooBusy(QueryError):
     """Every query slot this client may use is taken: try again shortly."""
 
     status = 429
     retry_after = RETRY_AFTER_SECONDS
-
-
-def time_limit(default: float) -> float:
-    """The time limit of the query being evaluated on this thread (shorter in an express slot)."""
-    found = _LIMIT.get()
-    return default if found is None else min(found, default)
 
 
 def client_key(address: str) -> str:
@@ -140,12 +131,11 @@ class Admission:
         client = client_key(address)
         express = self._take(client)
         limit = min(EXPRESS_SECONDS, full_limit) if express else full_limit
-        token = _LIMIT.set(limit)
         started = time.monotonic()
         try:
-            yield limit
+            with limited_to(limit):
+                yield limit
         finally:
-            _LIMIT.reset(token)
             self._release(client, express)
             if time.monotonic() - started >= EXPRESS_SECONDS:
                 self.bars.bar(client, time.monotonic() + BAR_SECONDS)

@@ -15,10 +15,10 @@ from collections.abc import Iterable
 from cmikg.cache import BoundedCache
 from cmikg.config import Settings
 from cmikg.engines.backend import QueryBackend, QueryRefused, QuerySyntax, Result
+from cmikg.engines.rows import count_rows, too_many_rows
 from cmikg.guard.allowlist import check_services
 from cmikg.guard.lexer import position
 from cmikg.guard.reading import QueryReading, read_query
-from cmikg.guard.rows import count_rows, too_many_rows
 
 #: Readings of query texts, per HTTP worker process; a reading over 256 KiB is never kept.
 READINGS: BoundedCache[QueryReading] = BoundedCache(
@@ -75,10 +75,11 @@ class GuardedBackend(QueryBackend):
         media_type: str,
         default_graph_uris: Iterable[str] = (),
         named_graph_uris: Iterable[str] = (),
+        form: str = "",
     ) -> Result:
         reading, text = self.prepare(query)
         try:
-            result = self.inner.run(text, media_type, tuple(default_graph_uris), tuple(named_graph_uris))
+            result = self.inner.run(text, media_type, tuple(default_graph_uris), tuple(named_graph_uris), reading.form)
         except QuerySyntax as exc:
             raise QuerySyntax(located(str(exc), reading)) from None
         if not self.inner.caps_rows and count_rows(result) > self.settings.max_rows:
