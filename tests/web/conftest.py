@@ -6,6 +6,7 @@ with the build's error: no page is tested on an unchecked build.
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from flask.testing import FlaskClient
 from rdflib import Graph
 
 from cmikg.config import Settings
@@ -56,6 +58,43 @@ class Site:
         headers = {"Accept": accept} if accept else {}
         options.setdefault("allow_redirects", False)
         return requests.get(self.base + path, headers=headers, timeout=60, **options)
+
+
+class Answer:
+    """A response of the in-process app read as the tests read one from a real server."""
+
+    def __init__(self, response):
+        self.raw = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.content = response.get_data()
+        self.history = [Answer(r) for r in getattr(response, "history", ())]
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.raw.mimetype_params.get("charset", "utf-8"), "replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+@dataclass
+class Pages:
+    """The site through the in-process app (Flask's test client): the same routes, templates,
+    negotiation and queries as ``cmikg serve``, without a socket."""
+
+    client: FlaskClient
+    settings: Settings
+
+    def get(self, path: str, accept: str | None = None, allow_redirects: bool = False, **options) -> Answer:
+        headers = {"Accept": accept} if accept else {}
+        return Answer(self.client.get(path, headers=headers, follow_redirects=allow_redirects, **options))
+
+
+@pytest.fixture(scope="session")
+def pages(client: FlaskClient, site_data: Settings) -> Pages:
+    """The pages in process, for what the app decides; ``site`` is the real server."""
+    return Pages(client, site_data)
 
 
 @pytest.fixture(scope="session")
