@@ -1,7 +1,12 @@
-"""Fixtures shared by every test folder: the project, a built copy of the real graph,
-free ports, and a helper that starts a real server process and waits for it.
+"""Fixtures shared by every test folder: the project, a built copy of the real graph, the
+app in process with Flask's test client, free ports, and a helper that starts a real
+server process and waits for it.
 
-Area-specific fixtures live in each folder's own conftest.py.
+Area-specific fixtures live in each folder's own conftest.py. A fixture that starts a real
+server process or drives a browser is declared with :func:`starts` so that every test
+using it, directly or through another fixture, carries the ``server`` or ``browser``
+marker without saying so: ``pytest -m "not browser and not server and not reasoner"`` is
+the fast lane.
 """
 
 from __future__ import annotations
@@ -22,6 +27,43 @@ from cmikg.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
+#: Set once the tests to run are known: does any of them need the reasoner?
+_REASONER_WANTED = pytest.StashKey[bool]()
+_STARTS = "_cmikg_starts"
+
+
+def starts(marker: str):
+    """Declare that a fixture starts a real ``server`` process or drives a ``browser``; every
+    test that uses it then carries that marker (see :func:`pytest_collection_modifyitems`)."""
+
+    def declare(function):
+        setattr(function, _STARTS, marker)
+        return function
+
+    return declare
+
+
+def _fixture_markers(item: pytest.Item) -> set[str]:
+    info = getattr(item, "_fixtureinfo", None)
+    found = set()
+    for name in getattr(item, "fixturenames", ()):
+        for definition in info.name2fixturedefs.get(name, ()) if info else ():
+            marker = getattr(definition.func, _STARTS, None)
+            if marker:
+                found.add(marker)
+    return found
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test by the fixtures it uses, directly or not: a server or a browser."""
+    for item in items:
+        for marker in sorted(_fixture_markers(item)):
+            if item.get_closest_marker(marker) is None:
+                item.add_marker(marker)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    session.config.stash[_REASONER_WANTED] = any(i.get_closest_marker("reasoner") for i in session.items)
 
 
 @pytest.fixture(scope="session")
@@ -30,11 +72,34 @@ def project_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The real graph, built once per test session into a temporary dist/."""
+def built(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """The real graph, built once per test session into a temporary dist/, with every check.
+
+    A session that runs no test marked ``reasoner`` (the fast lane, ``-m "not reasoner"``)
+    skips only HermiT, the OWL consistency check, and the build report says so; the full
+    suite builds with it. There is no fallback: when the real graph does not build, every
+    test that needs it fails with the build's own error.
+    """
     settings = Settings.discover(root=ROOT, dist=tmp_path_factory.mktemp("built") / "dist")
-    build(settings)
+    build(settings, reason=request.config.stash.get(_REASONER_WANTED, True))
     return settings
+
+
+@pytest.fixture(scope="session")
+def app(built: Settings):
+    """The Flask app serving the built graph in this process, as ``cmikg serve`` runs it in
+    each worker (embedded store, the same guard and limits), for the protocol, negotiation and
+    page logic; tests of what only a real server does (gunicorn, sockets, concurrency) use the
+    ``server`` fixtures instead."""
+    from cmikg.service.app import create_app
+
+    return create_app(built)
+
+
+@pytest.fixture(scope="session")
+def client(app):
+    """Flask's test client on :func:`app`: real requests through the whole app, no socket."""
+    return app.test_client()
 
 
 @pytest.fixture(scope="session")

@@ -1,21 +1,18 @@
 """The endpoint under test: a real ``cmikg serve`` (gunicorn) on 127.0.0.1, started once per session.
 
-It serves the real graph built into a temporary dist/ (the ``built`` fixture). While the
-graph is mid-edit and does not build, a synthetic dataset written here stands in, and the
-reason is printed. Around it run the servers the safety and federation tests need: a trap
-listener on 127.0.0.1 that must never receive a connection, an allowed service that
-redirects to the trap, and an oxigraph server standing in for Wikidata.
+It serves the real graph built into a temporary dist/ (the ``built`` fixture); when the
+graph does not build, the tests that need it fail with the build's error. Around it run
+the servers the safety and federation tests need: a trap listener on 127.0.0.1 that must
+never receive a connection, an allowed service that redirects to the trap, and an oxigraph
+server standing in for Wikidata.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import requests
@@ -27,6 +24,7 @@ from tests.conftest import (
     free_port,
     start_oxigraph_read_only,
     start_process,
+    starts,
     stop_process,
 )
 
@@ -39,39 +37,13 @@ JSON = "application/sparql-results+json"
 TIMEOUT = 3  # the per-query limit of the server under test, seconds
 MAX_ROWS = 1000
 MAX_BODY = 200_000
-SYNTHETIC_TRIPLES = 3000
 SYNTHETIC = "https://example.org/cmikg-test/"
 
 
 @pytest.fixture(scope="session")
-def dataset(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The real graph, built; or, when it does not build, a synthetic dataset."""
-    try:
-        return request.getfixturevalue("built")
-    except Exception as exc:  # noqa: BLE001 - any build failure: say why, use the stand-in
-        print(
-            f"\nthe real graph does not build ({type(exc).__name__}: {str(exc)[:300]}); "
-            f"the endpoint tests serve a synthetic dataset of {SYNTHETIC_TRIPLES} triples instead"
-        )
-        return synthetic_dataset(tmp_path_factory.mktemp("synthetic") / "dist")
-
-
-def synthetic_dataset(dist: Path) -> Settings:
-    """Made-up triples under example.org, with the files the endpoint reads from dist/."""
-    dist.mkdir(parents=True)
-    lines = sorted(f'<{SYNTHETIC}e{i}> <{SYNTHETIC}p{i % 7}> "value {i}" .\n' for i in range(SYNTHETIC_TRIPLES))
-    nt = "".join(lines)
-    (dist / "cmikg.nt").write_text(nt, encoding="utf-8")
-    digest = hashlib.sha256(nt.encode("utf-8")).hexdigest()
-    (dist / "build-report.json").write_text(
-        json.dumps({"version": "synthetic", "sha256_ntriples": digest, "triples": SYNTHETIC_TRIPLES}), encoding="utf-8"
-    )
-    (dist / "void.ttl").write_text(
-        "@prefix void: <http://rdfs.org/ns/void#> .\n"
-        f"<https://w3id.org/cmikg/id/dataset> a void:Dataset ; void:triples {SYNTHETIC_TRIPLES} .\n",
-        encoding="utf-8",
-    )
-    return Settings.discover(root=ROOT, dist=dist)
+def dataset(built: Settings) -> Settings:
+    """The real graph, built: what the endpoint serves."""
+    return built
 
 
 @dataclass
@@ -145,6 +117,7 @@ class StandIn:
 
 
 @pytest.fixture(scope="session")
+@starts("server")
 def wikidata_standin(dataset: Settings, tmp_path_factory: pytest.TempPathFactory):
     """Loaded with a mark on some subjects of the served data, so a federated join has rows."""
     subjects = sorted(
@@ -187,6 +160,7 @@ class Endpoint:
 
 
 @pytest.fixture(scope="session")
+@starts("server")
 def endpoint(dataset: Settings, trap: Trap, redirector: str, wikidata_standin: StandIn):
     """``cmikg serve`` under gunicorn: 2 workers, tight limits so the tests can reach them."""
     port = free_port()

@@ -36,6 +36,7 @@ def digest_tree(folder: Path) -> dict[str, str]:
     return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
 
 
+@pytest.mark.reasoner
 def test_build_writes_every_dump_and_a_report(mini_project: Settings) -> None:
     report = build(mini_project)
     names = {p.name for p in mini_project.dist.iterdir()}
@@ -68,7 +69,7 @@ def test_build_writes_every_dump_and_a_report(mini_project: Settings) -> None:
 
 
 def test_blank_node_references_get_stable_iris(mini_project: Settings) -> None:
-    build(mini_project)
+    build(mini_project, reason=False)
     graph = Graph().parse(mini_project.dist / "cmikg.nt", format="nt")
     refs = set(graph.objects(ID["claim/granma-staff-2015"], URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")))
     assert len(refs) == 1
@@ -87,10 +88,11 @@ claim:cuba-chile-mission a cmi:Claim ;
         cmi:quote "In 1960, Cuba sent an emergency brigade to Chile" ; cmi:quoteStart 2497 ; cmi:quoteEnd 2545 ] .
 """
     )
-    graph = check(mini_project).graph
+    graph = check(mini_project, reason=False).graph
     assert (ID["country/cub"], CMI.sentMissionTo, ID["country/chl"]) in graph
 
 
+@pytest.mark.reasoner
 def test_output_is_byte_identical_across_runs(mini_project: Settings, tmp_path: Path) -> None:
     first = run_cli(mini_project, "build", seed="1")
     assert first.returncode == 0, first.stderr
@@ -185,6 +187,7 @@ def test_quote_offsets_are_checked(mini_project: Settings) -> None:
     assert any("quote offsets 2498..2598" in p and "(the quote is at 2497..2598)" in p for p in failure.value.problems)
 
 
+@pytest.mark.reasoner
 def test_hermit_rejects_a_country_that_is_also_a_person(mini_project: Settings) -> None:
     assert run_cli(mini_project, "build").returncode == 0
     before = digest_tree(mini_project.dist)
@@ -235,7 +238,7 @@ def test_literal_helpers_round_trip() -> None:
 def test_owlready2_loads_the_generated_rdfxml_ontology(mini_project: Settings) -> None:
     import owlready2
 
-    build(mini_project)
+    build(mini_project, reason=False)
     world = owlready2.World()
     ontology = world.get_ontology((mini_project.dist / "ontology.owl").as_uri()).load()
     names = {c.name for c in ontology.classes()}

@@ -14,7 +14,7 @@ import pytest
 from cmikg.config import Settings
 from cmikg.publish.layout import DEFAULT_GRAPH, Release, current, local_fingerprint, remote_fingerprint
 from cmikg.sparqlclient import StoreClient
-from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
+from tests.conftest import ROOT, cmikg_command, free_port, start_process, starts, stop_process
 
 
 @dataclass
@@ -63,6 +63,7 @@ def start_oxigraph(location: Path, *options: str) -> Oxigraph:
 
 
 @pytest.fixture
+@starts("server")
 def oxigraph(tmp_path: Path):
     server = start_oxigraph(tmp_path / "oxigraph")
     yield server

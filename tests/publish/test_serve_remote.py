@@ -13,7 +13,7 @@ import pytest
 import requests
 
 from cmikg.config import Settings
-from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
+from tests.conftest import ROOT, cmikg_command, free_port, start_process, starts, stop_process
 
 from .conftest import Oxigraph, Version, run_publish, start_oxigraph
 from .stand_ins import CuttingProxy
@@ -62,6 +62,7 @@ def serve(dist: Path, *options: str) -> Endpoint:
 
 
 @pytest.fixture(scope="module")
+@starts("server")
 def store(tmp_path_factory: pytest.TempPathFactory, versions: list[Version]):
     """One Oxigraph server holding the built graph, published once; its own time limit set,
     so that a query the replicas gave up on does not keep the store busy."""

@@ -13,8 +13,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 from cmikg.config import Settings
-from cmikg.service.app import create_app
-from tests.conftest import ROOT, free_port, serve_command, start_process, stop_process
+from tests.conftest import ROOT, free_port, serve_command, start_process, starts, stop_process
 
 SCHEMAS = ROOT.parent / "shared" / "reference" / "reconciliation-api-0.2"
 
@@ -47,11 +46,7 @@ def schemas() -> Schemas:
 
 
 @pytest.fixture(scope="session")
-def client(built: Settings):
-    return create_app(built).test_client()
-
-
-@pytest.fixture(scope="session")
+@starts("server")
 def served(built: Settings):
     """``cmikg serve`` (gunicorn) over the built graph; yields its base URL."""
     port = free_port()

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from cmikg.config import Settings
-from tests.conftest import ROOT, cmikg_command, free_port, start_oxigraph_read_only, start_process, stop_process
+from tests.conftest import ROOT, cmikg_command, free_port, start_oxigraph_read_only, start_process, starts, stop_process
 from tests.endpoint import conftest as endpoint_fixtures
 from tests.endpoint.conftest import Trap
 from tests.web import conftest as web_fixtures
@@ -108,6 +108,7 @@ def serve(settings: Settings, extra: list[str], threads: int = 2) -> tuple[objec
 
 
 @pytest.fixture(scope="session")
+@starts("server")
 def server(built: Settings, trap: Trap, malformed_service: str):
     """The embedded endpoint: the trap's URL is an allowed SERVICE, Wikidata's IRI answers badly."""
     process, found = serve(
@@ -119,6 +120,7 @@ def server(built: Settings, trap: Trap, malformed_service: str):
 
 
 @pytest.fixture(scope="session")
+@starts("server")
 def backend_server(built: Settings, trap: Trap, tmp_path_factory: pytest.TempPathFactory):
     """``cmikg serve --backend`` in front of a real Oxigraph server holding the build."""
     store, store_url = start_oxigraph_read_only(built.dataset_file, Path(tmp_path_factory.mktemp("oxstore")))

@@ -10,16 +10,10 @@ import pytest
 from flask.testing import FlaskClient
 
 from cmikg.config import Settings
-from cmikg.service.app import create_app
 from cmikg.web import gallery
 from tests.conftest import ROOT
 
 NAMES = sorted(p.stem for p in (ROOT / "queries").glob("*.rq"))
-
-
-@pytest.fixture(scope="module")
-def client(built: Settings) -> FlaskClient:
-    return create_app(built).test_client()
 
 
 def rows(body: bytes) -> list[list[str]]:

@@ -1,13 +1,12 @@
 """The site under test: a real ``cmikg serve`` (gunicorn) on 127.0.0.1 over the built graph,
 a headless Chromium driving it, and the built graph itself, from which every expected value
-is computed.
-
-While the graph is mid-edit and fails a check, the same files are written without the
-checks (the reason is printed): the pages are about the graph's content, which is there.
+is computed. When the graph does not pass the build's checks, the tests that need it fail
+with the build's error: no page is tested on an unchecked build.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -15,13 +14,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from flask.testing import FlaskClient
 from rdflib import Graph
 
-from cmikg.build.derivation import derived_triples
-from cmikg.build.loading import load_sources
-from cmikg.build.pipeline import CheckedGraph, write_dist
 from cmikg.config import Settings
-from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
+from tests.conftest import ROOT, cmikg_command, free_port, start_process, starts, stop_process
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -39,21 +36,9 @@ CHROMIUM_FLAGS = (
 
 
 @pytest.fixture(scope="session")
-def site_data(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    """The real graph built; unchecked when the curated data does not pass the checks yet."""
-    try:
-        return request.getfixturevalue("built")
-    except Exception as exc:  # noqa: BLE001 - any check failure: say why, write the files anyway
-        print(
-            f"\nthe graph does not pass the build's checks ({type(exc).__name__}: {str(exc)[:200]}); "
-            "the web tests serve the same files written without the checks"
-        )
-        settings = Settings.discover(root=ROOT, dist=tmp_path_factory.mktemp("unchecked") / "dist")
-        sources = load_sources(settings)
-        graph = sources.union()
-        graph += derived_triples(sources.ontology, sources.data)
-        write_dist(settings, CheckedGraph(sources, graph))
-        return settings
+def site_data(built: Settings) -> Settings:
+    """The real graph, built with every check: what the site serves."""
+    return built
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +60,45 @@ class Site:
         return requests.get(self.base + path, headers=headers, timeout=60, **options)
 
 
+class Answer:
+    """A response of the in-process app read as the tests read one from a real server."""
+
+    def __init__(self, response):
+        self.raw = response
+        self.status_code = response.status_code
+        self.headers = response.headers
+        self.content = response.get_data()
+        self.history = [Answer(r) for r in getattr(response, "history", ())]
+
+    @property
+    def text(self) -> str:
+        return self.content.decode(self.raw.mimetype_params.get("charset", "utf-8"), "replace")
+
+    def json(self):
+        return json.loads(self.content)
+
+
+@dataclass
+class Pages:
+    """The site through the in-process app (Flask's test client): the same routes, templates,
+    negotiation and queries as ``cmikg serve``, without a socket."""
+
+    client: FlaskClient
+    settings: Settings
+
+    def get(self, path: str, accept: str | None = None, allow_redirects: bool = False, **options) -> Answer:
+        headers = {"Accept": accept} if accept else {}
+        return Answer(self.client.get(path, headers=headers, follow_redirects=allow_redirects, **options))
+
+
 @pytest.fixture(scope="session")
+def pages(client: FlaskClient, site_data: Settings) -> Pages:
+    """The pages in process, for what the app decides; ``site`` is the real server."""
+    return Pages(client, site_data)
+
+
+@pytest.fixture(scope="session")
+@starts("server")
 def site(site_data: Settings):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
@@ -101,6 +124,7 @@ def site(site_data: Settings):
 
 
 @pytest.fixture(scope="session")
+@starts("browser")
 def browser():
     """Headless Chromium through chromedriver, with a fresh profile deleted afterwards."""
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]

@@ -29,7 +29,7 @@ def hrefs(page: str) -> set[str]:
     return set(re.findall(r'href="([^"]+)"', page))
 
 
-def test_search_ignores_accents_and_case_in_english_and_spanish(site, graph):
+def test_search_ignores_accents_and_case_in_english_and_spanish(pages, graph):
     labels = [
         (s, str(o))
         for s, o in graph.subject_objects(RDFS.label)
@@ -42,19 +42,19 @@ def test_search_ignores_accents_and_case_in_english_and_spanish(site, graph):
     assert labels, "the graph has no accented label to search for"
     for entity, label in labels[:40]:
         typed = oracle.fold(label).upper()
-        page = site.get("/search?q=" + quote(typed))
+        page = pages.get("/search?q=" + quote(typed))
         assert page.status_code == 200
         assert f"/doc/{oracle.path_of(entity)}" in hrefs(page.text), (typed, entity)
 
 
-def test_search_for_nothing_says_so(site):
-    page = site.get("/search?q=" + quote("zzqx no such name"))
+def test_search_for_nothing_says_so(pages):
+    page = pages.get("/search?q=" + quote("zzqx no such name"))
     assert page.status_code == 200 and "Nothing matches" in page.text
 
 
-def test_an_entity_page_shows_every_claim_about_it_with_its_sources(site, graph):
+def test_an_entity_page_shows_every_claim_about_it_with_its_sources(pages, graph):
     program = oracle.program_with_spanish_name(graph)
-    page = site.get(f"/doc/{oracle.path_of(program)}").text
+    page = pages.get(f"/doc/{oracle.path_of(program)}").text
     about = oracle.claims_about(graph, program)
     section = html.unescape(page.split('id="claims-about"', 1)[1].split("</section>", 1)[0]) if about else ""
     assert len(re.findall(r'<article class="claim', section)) == len(about)
@@ -68,7 +68,7 @@ def test_an_entity_page_shows_every_claim_about_it_with_its_sources(site, graph)
         assert qid in page
 
 
-def test_contested_claims_are_shown_side_by_side(site, graph):
+def test_contested_claims_are_shown_side_by_side(pages, graph):
     pairs = sorted(
         (a, b)
         for link in (CMI.contradicts, CMI.disputes)
@@ -78,7 +78,7 @@ def test_contested_claims_are_shown_side_by_side(site, graph):
     assert pairs, "the graph links disputed claims (cmi:disputes), so some page must show a pair"
     claim, other = pairs[0]
     subject = graph.value(claim, CMI.subject)
-    page = site.get(f"/doc/{oracle.path_of(subject)}").text
+    page = pages.get(f"/doc/{oracle.path_of(subject)}").text
     section = page.split('id="disagreements"', 1)[1].split("</section>", 1)[0]
     blocks = section.split('<div class="disagreement">')[1:]
     assert any(f"/doc/{oracle.path_of(claim)}" in b and f"/doc/{oracle.path_of(other)}" in b for b in blocks)
@@ -93,9 +93,9 @@ def article(graph: Graph) -> tuple[URIRef, str]:
     return source, (ROOT / oracle.text_file(graph, source)).read_text(encoding="utf-8")
 
 
-def test_the_source_text_is_served_whole_with_every_quote_highlighted_at_its_place(site, graph, article):
+def test_the_source_text_is_served_whole_with_every_quote_highlighted_at_its_place(pages, graph, article):
     source, text = article
-    page = site.get(f"/text/{oracle.path_of(source)}")
+    page = pages.get(f"/text/{oracle.path_of(source)}")
     assert page.status_code == 200
     parsed = oracle.text_of(page.text, "text")
     assert "".join(parsed.parts) == text.replace("\n", "")
@@ -107,10 +107,10 @@ def test_the_source_text_is_served_whole_with_every_quote_highlighted_at_its_pla
         assert f'href="/doc/{oracle.path_of(q.holder)}"' in page.text
 
 
-def test_a_claim_links_each_quote_to_its_place_in_the_text(site, graph, article):
+def test_a_claim_links_each_quote_to_its_place_in_the_text(pages, graph, article):
     source, _ = article
     quote_ = next(q for q in oracle.quotes(graph) if q.reported_in == source and q.holder in oracle.claims(graph))
-    page = site.get(f"/doc/{oracle.path_of(quote_.holder)}").text
+    page = pages.get(f"/doc/{oracle.path_of(quote_.holder)}").text
     assert f'href="/text/{oracle.path_of(source)}#{quote_.anchor}"' in page
 
 
@@ -127,9 +127,9 @@ def rows_of(store: ox.Store, query: str) -> list:
     return list(result) if isinstance(result, ox.QuerySolutions) else []
 
 
-def test_the_gallery_lists_every_example_with_its_question(site):
+def test_the_gallery_lists_every_example_with_its_question(pages):
     assert EXAMPLES, "queries/ holds no example"
-    page = html.unescape(site.get("/query").text)
+    page = html.unescape(pages.get("/query").text)
     for path in EXAMPLES:
         question = next(line for line in path.read_text(encoding="utf-8").splitlines() if line.strip())
         assert question.startswith("#"), f"{path.name}: the first line is not the question"
@@ -138,74 +138,74 @@ def test_the_gallery_lists_every_example_with_its_question(site):
 
 
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
-def test_each_example_runs_from_the_gallery_with_all_its_rows(site, store, path):
-    page = site.get(f"/query?example={path.stem}")
+def test_each_example_runs_from_the_gallery_with_all_its_rows(pages, store, path):
+    page = pages.get(f"/query?example={path.stem}")
     assert page.status_code == 200, page.text[:500]
     rows = rows_of(store, path.read_text(encoding="utf-8"))
     table = page.text.split('id="results-table"', 1)[1].split("</table>", 1)[0] if rows else ""
     assert table.count("<tr>") - 1 == min(len(rows), SHOWN_ROWS)
 
 
-def test_results_link_iris_to_entity_pages_and_download_as_csv_and_json(site, store):
+def test_results_link_iris_to_entity_pages_and_download_as_csv_and_json(pages, store):
     query = (
         "PREFIX cmi: <https://w3id.org/cmikg/ontology#> SELECT ?program WHERE { ?program a cmi:Program } "
         "ORDER BY ?program"
     )
-    page = site.get("/query?query=" + quote(query)).text
+    page = pages.get("/query?query=" + quote(query)).text
     programs = [str(r["program"].value) for r in rows_of(store, query)]
     assert programs and all(f'href="/doc/{oracle.path_of(p)}"' in page for p in programs)
-    table = list(csv.reader(io.StringIO(site.get("/query/results.csv?query=" + quote(query)).text)))
+    table = list(csv.reader(io.StringIO(pages.get("/query/results.csv?query=" + quote(query)).text)))
     assert table[0] == ["program"] and [r[0] for r in table[1:]] == programs
-    bindings = site.get("/query/results.json?query=" + quote(query)).json()["results"]["bindings"]
+    bindings = pages.get("/query/results.json?query=" + quote(query)).json()["results"]["bindings"]
     assert [b["program"]["value"] for b in bindings] == programs
     permalink = html.unescape(re.search(r'id="permalink" href="([^"]+)"', page).group(1))
-    assert site.get(permalink).text.count("<tr>") == page.count("<tr>")
+    assert pages.get(permalink).text.count("<tr>") == page.count("<tr>")
 
 
-def test_a_construct_query_is_shown_as_triples_and_downloads_as_rdf(site, store):
+def test_a_construct_query_is_shown_as_triples_and_downloads_as_rdf(pages, store):
     query = (
         "PREFIX cmi: <https://w3id.org/cmikg/ontology#> CONSTRUCT { ?m cmi:hostCountry ?c } "
         "WHERE { ?m cmi:hostCountry ?c }"
     )
     expected = len(list(store.query(query)))
-    page = site.get("/query?query=" + quote(query)).text
+    page = pages.get("/query?query=" + quote(query)).text
     assert page.split('id="results-table"', 1)[1].split("</table>", 1)[0].count("<tr>") - 1 == expected > 0
-    turtle = Graph().parse(data=site.get("/query/results.ttl?query=" + quote(query)).text, format="turtle")
+    turtle = Graph().parse(data=pages.get("/query/results.ttl?query=" + quote(query)).text, format="turtle")
     assert len(turtle) == expected
 
 
-def test_a_syntax_error_is_shown_with_its_line_and_column(site):
+def test_a_syntax_error_is_shown_with_its_line_and_column(pages):
     query = "SELECT ?s WHERE {\n  ?s ?p \n"
-    page = site.get("/query?query=" + quote(query))
+    page = pages.get("/query?query=" + quote(query))
     assert page.status_code == 400
     # The reading stops where the text ends: after "?p" on line 2, before the brace is closed.
     assert 'role="alert"' in page.text and "line 2, column 8" in page.text
     assert "Traceback" not in page.text
 
 
-def test_an_update_is_refused_readably(site):
-    page = site.get("/query?query=" + quote("DELETE WHERE { ?s ?p ?o }"))
+def test_an_update_is_refused_readably(pages):
+    page = pages.get("/query?query=" + quote("DELETE WHERE { ?s ?p ?o }"))
     assert 400 <= page.status_code < 500
     assert 'role="alert"' in page.text
 
 
-def svg(site, name: str, **params) -> ET.Element:
-    response = site.get(
+def svg(pages, name: str, **params) -> ET.Element:
+    response = pages.get(
         f"/charts/{name}.svg" + ("?" + "&".join(f"{k}={v}" for k, v in params.items()) if params else "")
     )
     assert response.status_code == 200 and response.headers["Content-Type"].startswith("image/svg+xml")
     return ET.fromstring(response.content)
 
 
-def test_the_personnel_chart_has_a_mark_per_figure_and_source(site, graph):
-    root = svg(site, "personnel")
+def test_the_personnel_chart_has_a_mark_per_figure_and_source(pages, graph):
+    root = svg(pages, "personnel")
     marks = root.findall(f".//{SVG}a[@class='point']")
     assert len(marks) == oracle.personnel_marks(graph) > 0
     assert all(m.find(f"{SVG}title") is not None for m in marks)
 
 
-def test_the_host_chart_ranks_every_host_country(site, graph):
-    bars = svg(site, "hosts", by="missions").findall(f".//{SVG}a[@class='bar']")
+def test_the_host_chart_ranks_every_host_country(pages, graph):
+    bars = svg(pages, "hosts", by="missions").findall(f".//{SVG}a[@class='bar']")
     hosts = oracle.host_countries(graph)
     assert len(bars) == len(hosts) > 0
     labels = [b.find(f"{SVG}text").text for b in bars]
@@ -214,7 +214,7 @@ def test_the_host_chart_ranks_every_host_country(site, graph):
     assert values == sorted(values, reverse=True)
 
 
-def test_the_host_chart_ranks_by_the_largest_figure_and_names_its_source(site, graph):
+def test_the_host_chart_ranks_by_the_largest_figure_and_names_its_source(pages, graph):
     figures: dict = {}
     for claim in graph.subjects(CMI.predicate, CMI.personnelCount):
         value = graph.value(claim, CMI.quantity) or graph.value(claim, CMI.upperBound)
@@ -228,7 +228,7 @@ def test_the_host_chart_ranks_by_the_largest_figure_and_names_its_source(site, g
         for country in places - oracle.senders(graph):
             if (country, RDF.type, CMI.Country) in graph:
                 figures[country] = max(figures.get(country, 0), float(value))
-    bars = svg(site, "hosts").findall(f".//{SVG}a[@class='bar']")
+    bars = svg(pages, "hosts").findall(f".//{SVG}a[@class='bar']")
     assert len(bars) == len(figures) > 0
     last_number = lambda text: float(re.findall(r"\d[\d,]*", text)[-1].replace(",", ""))  # noqa: E731 - "7,000–8,000"
     shown = {b.find(f"{SVG}text").text: last_number(b.findall(f"{SVG}text")[1].text) for b in bars}
@@ -236,8 +236,8 @@ def test_the_host_chart_ranks_by_the_largest_figure_and_names_its_source(site, g
     assert all("according to" in b.find(f"{SVG}title").text for b in bars)
 
 
-def test_the_disaster_timeline_shows_every_answered_event(site, graph):
-    rows = svg(site, "disasters").findall(f".//{SVG}g[@class='timeline-row']")
+def test_the_disaster_timeline_shows_every_answered_event(pages, graph):
+    rows = svg(pages, "disasters").findall(f".//{SVG}g[@class='timeline-row']")
     answered = {
         e
         for e in graph.objects(None, CMI.respondsTo)
@@ -248,14 +248,14 @@ def test_the_disaster_timeline_shows_every_answered_event(site, graph):
     assert answered and {f"/doc/{oracle.path_of(e)}" for e in answered} <= shown
 
 
-def test_the_charts_page_holds_the_three_charts_and_their_tables(site):
-    page = site.get("/charts").text
+def test_the_charts_page_holds_the_three_charts_and_their_tables(pages):
+    page = pages.get("/charts").text
     for chart in ("chart-personnel", "chart-hosts", "chart-disasters"):
         assert f'id="{chart}"' in page
     assert page.count("<svg") >= 3 and page.count("<table") >= 3
 
 
-def test_no_page_repeats_an_id(site, graph):
+def test_no_page_repeats_an_id(pages, graph):
     """Anchors and label references only work when every id is unique on its page."""
     subjects = {graph.value(c, CMI.subject) for c in oracle.claims(graph)} - {None}
     busiest = max(subjects, key=lambda s: len(oracle.claims_about(graph, s)))
@@ -269,13 +269,13 @@ def test_no_page_repeats_an_id(site, graph):
         "/dataset",
         f"/doc/{oracle.path_of(oracle.program_with_spanish_name(graph))}",
     ):
-        ids = re.findall(r'\sid="([^"]+)"', site.get(path, allow_redirects=True).text)
+        ids = re.findall(r'\sid="([^"]+)"', pages.get(path, allow_redirects=True).text)
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         assert not repeated, (path, repeated[:5])
 
 
-def test_the_home_page_counts_what_the_graph_holds(site, graph):
-    page = site.get("/").text
+def test_the_home_page_counts_what_the_graph_holds(pages, graph):
+    page = pages.get("/").text
     missions = len(oracle.entities_of(graph, CMI.MedicalMission))
     assert re.search(rf'<span class="n">{missions:,}</span> <span class="what">medical missions', page)
     for program in oracle.entities_of(graph, CMI.Program):
@@ -284,14 +284,14 @@ def test_the_home_page_counts_what_the_graph_holds(site, graph):
         assert f"/doc/{oracle.path_of(country)}" in page
 
 
-def test_undated_claims_say_so_and_derived_shortcuts_stay_off_the_cards(site, graph):
+def test_undated_claims_say_so_and_derived_shortcuts_stay_off_the_cards(pages, graph):
     undated = sorted(graph.subjects(CMI.undated, Literal(True)))
     assert undated, "the build marks the claims the article leaves undated"
-    page = site.get(f"/doc/{oracle.path_of(undated[0])}").text
+    page = pages.get(f"/doc/{oracle.path_of(undated[0])}").text
     assert "not given by the source" in page
     dated = sorted(c for c in oracle.claims(graph) if graph.value(c, CMI.earliest) is not None)
     assert dated, "the build derives time bounds"
-    card = site.get(f"/doc/{oracle.path_of(dated[0])}").text
+    card = pages.get(f"/doc/{oracle.path_of(dated[0])}").text
     for shortcut in (CMI.earliest, CMI.latest, CMI.involves, CMI.attributedTo):
         assert (shortcut, CMI.derivedShortcut, Literal(True)) in graph
         assert f"<dt>{graph.value(shortcut, RDFS.label)}</dt>" not in card, shortcut

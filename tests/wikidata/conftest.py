@@ -12,7 +12,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 
 from cmikg.config import Settings
-from tests.conftest import cmikg_command, start_oxigraph_read_only, stop_process
+from tests.conftest import cmikg_command, start_oxigraph_read_only, starts, stop_process
 
 FIXTURE = Path(__file__).parent / "fixtures" / "wikidata.ttl"
 WD = "http://www.wikidata.org/entity/"
@@ -53,6 +53,7 @@ class StandIn:
 
 
 @pytest.fixture(scope="session")
+@starts("server")
 def standin(tmp_path_factory: pytest.TempPathFactory):
     process, url = start_oxigraph_read_only(FIXTURE, tmp_path_factory.mktemp("wikidata-standin"))
     fixture = Graph()

@@ -52,6 +52,8 @@ class CheckedGraph:
     graph: Graph
     timings: dict[str, float] = field(default_factory=dict)
     tensions: Judgement = field(default_factory=lambda: Judgement(0, 0, 0))
+    #: False when the build was asked to skip HermiT: the report then says so.
+    reasoned: bool = True
 
 
 def check(
@@ -83,7 +85,7 @@ def check(
         clock = time.perf_counter()
         problems, tensions = run_checks(store, sources, settings)
         timings["sparql_checks"] = time.perf_counter() - clock
-        checked = CheckedGraph(sources, full, timings, tensions)
+        checked = CheckedGraph(sources, full, timings, tensions, reasoned=reason)
         if when_derived is not None:
             when_derived(checked)
         clock = time.perf_counter()
@@ -128,8 +130,10 @@ def canonical_ntriples(graph: Graph) -> str:
     return "".join(f"{line}\n" for line in sorted(lines))
 
 
-def build(settings: Settings) -> dict:
+def build(settings: Settings, reason: bool = True) -> dict:
     """Check everything and write ``dist/`` atomically. Returns the build report.
+
+    ``reason=False`` skips only the HermiT consistency check, and the report says so.
 
     The outputs are written into a staging folder by a forked child while the parent runs
     the slower checks; they are swapped in only when every check has passed and the child
@@ -141,7 +145,9 @@ def build(settings: Settings) -> dict:
     writers: list[ForkedCall] = []
     try:
         checked = check(
-            settings, when_derived=lambda c: writers.append(ForkedCall(_timed_outputs, settings, c, staging))
+            settings,
+            reason=reason,
+            when_derived=lambda c: writers.append(ForkedCall(_timed_outputs, settings, c, staging)),
         )
         clock = time.perf_counter()
         report, checked.timings["write"] = writers[0].result()
@@ -252,7 +258,7 @@ def build_report(settings: Settings, checked: CheckedGraph, digest: str, triples
             "sparql_checks": "passed",
             "shacl": "conforms",
             "quotes": "all offsets match",
-            "owl_consistency": "HermiT: consistent",
+            "owl_consistency": "HermiT: consistent" if checked.reasoned else "not checked (built without HermiT)",
         },
         "tensions": checked.tensions.as_report(),
         "classes": class_counts(graph),
