@@ -12,6 +12,8 @@ import pytest
 
 from cmikg.config import Settings
 
+pytestmark = pytest.mark.slow  # each test starts a fresh interpreter
+
 #: Pages and endpoint calls the serving check visits, in process, through Flask's test client.
 VISITED = (
     "/",

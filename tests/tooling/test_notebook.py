@@ -6,9 +6,12 @@ from pathlib import Path
 
 import nbclient
 import nbformat
+import pytest
 
 from cmikg.config import Settings
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.slow  # runs the notebook in a Jupyter kernel
 
 NOTEBOOK = ROOT / "examples" / "research-questions.ipynb"
 FIGURES = ("personnel-abroad-over-time.png", "claims-by-source-kind-and-period.png", "host-countries.png")
