@@ -19,9 +19,8 @@ import requests
 
 from cmikg.config import Settings
 from tests.conftest import (
-    ROOT,
-    cmikg_command,
     free_port,
+    serve_command,
     start_oxigraph_read_only,
     start_process,
     starts,
@@ -166,16 +165,7 @@ def endpoint(dataset: Settings, trap: Trap, redirector: str, wikidata_standin: S
     port = free_port()
     dead = free_port()
     args = [
-        *cmikg_command(),
-        "--project",
-        str(ROOT),
-        "--dist",
-        str(dataset.dist),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
+        *serve_command(dataset, port),
         "--workers",
         "2",
         "--threads",

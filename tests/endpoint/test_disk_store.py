@@ -11,7 +11,7 @@ import requests
 
 from cmikg.config import Settings
 from cmikg.engines.store import EmbeddedStore, prepare_disk_store
-from tests.conftest import ROOT, cmikg_command, free_port, start_process, stop_process
+from tests.conftest import ROOT, free_port, serve_command, start_process, stop_process
 
 QUERIES = sorted((ROOT / "queries").glob("*.rq"))
 
@@ -23,16 +23,7 @@ def canonical(binding: dict) -> str:
 def serve(dataset: Settings, folder: Path):
     port = free_port()
     args = [
-        *cmikg_command(),
-        "--project",
-        str(dataset.root),
-        "--dist",
-        str(dataset.dist),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
+        *serve_command(dataset, port),
         "--workers",
         "1",
         "--threads",

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 
 from cmikg.config import Settings
-from tests.conftest import ROOT, cmikg_command, free_port, start_process, starts, stop_process
+from tests.conftest import free_port, serve_command, start_process, starts, stop_process
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -103,16 +103,7 @@ def site(site_data: Settings):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = [
-        *cmikg_command(),
-        "--project",
-        str(ROOT),
-        "--dist",
-        str(site_data.dist),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
+        *serve_command(site_data, port),
         "--workers",
         "1",
         "--threads",

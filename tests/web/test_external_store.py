@@ -10,9 +10,8 @@ from rdflib.namespace import RDF
 
 from cmikg.namespaces import CMI
 from tests.conftest import (
-    ROOT,
-    cmikg_command,
     free_port,
+    serve_command,
     start_oxigraph_read_only,
     start_process,
     stop_process,
@@ -27,16 +26,7 @@ def external_site(site_data, tmp_path_factory: pytest.TempPathFactory):
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     args = [
-        *cmikg_command(),
-        "--project",
-        str(ROOT),
-        "--dist",
-        str(site_data.dist),
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
+        *serve_command(site_data, port),
         "--workers",
         "1",
         "--backend",
