@@ -5,8 +5,8 @@ server process and waits for it.
 Area-specific fixtures live in each folder's own conftest.py. A fixture that starts a real
 server process or drives a browser is declared with :func:`starts` so that every test
 using it, directly or through another fixture, carries the ``server`` or ``browser``
-marker without saying so: ``pytest -m "not browser and not server and not reasoner and not slow"``
-is the fast lane.
+marker without saying so: ``pytest -n 2 -m "not browser and not server and not reasoner and not slow"``
+is the fast lane (``-n 2``: pytest-xdist, one process per core, each with its own build).
 """
 
 from __future__ import annotations
