@@ -1,8 +1,9 @@
 """How many client queries a process evaluates at once, so long queries cannot starve the rest.
 
-Each HTTP worker runs ``threads`` query threads plus :data:`RESERVED_THREADS` more that no
-client query can hold: pages, lookups, ``/health`` and refusals always find a thread, and
-a request never waits in gunicorn's queue behind long queries.
+Each HTTP worker runs a request thread for every query slot (below) plus
+:data:`RESERVED_THREADS` more that no client query can hold (:func:`request_threads`):
+pages, lookups, ``/health`` and refusals always find a thread, and a request never waits
+in gunicorn's queue behind long queries.
 
 Client-written queries (``/sparql``, the query page and its downloads) get ``threads - 1``
 slots with the full time limit, and one client at most ``per_client`` of them. When those
@@ -53,6 +54,12 @@ _BAR_WAYS = 4
 _ENTRY = struct.Struct("<Qd")
 
 _LIMIT: contextvars.ContextVar[float | None] = contextvars.ContextVar("cmikg_time_limit", default=None)
+
+
+def request_threads(threads: int) -> int:
+    """Request threads per HTTP worker for ``threads`` (``--threads``): one for each
+    long-query slot and express slot, and :data:`RESERVED_THREADS` more."""
+    return max(1, threads - 1) + EXPRESS_SLOTS + RESERVED_THREADS
 
 
 class TooBusy(QueryError):
