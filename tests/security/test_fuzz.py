@@ -1,7 +1,9 @@
 """A bounded fuzz run: over 1,000 generated malformed or hostile requests in twelve families,
-from a fixed seed. The server must answer every one without a 5xx (save 503 for a query
-stopped at its time limit), open no outbound connection, leak no file, and still count
-the same triples afterwards."""
+from a fixed seed, sent by :data:`CLIENTS` clients at once, each from its own loopback
+address. The server must answer every one without a 5xx (save 503 for a query stopped at
+its time limit), open no outbound connection, leak no file, and still count the same
+triples afterwards. A request refused with 429 (every query slot its client may use is
+taken) is sent again until it is answered otherwise, so every request is evaluated."""
 
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ import http.client
 import random
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import quote
 
 import pytest
@@ -32,6 +35,10 @@ TYPES = [
     "application/x-www-form-urlencoded; charset=latin-1",
 ]
 LEAKS = (b"root:x:0:0", b"[project]", b"Traceback", b"BEGIN PRIVATE")
+#: Clients sending at once; client ``i`` sends from 127.0.0.(i + 2).
+CLIENTS = 4
+#: Times one request is sent again after a 429 before the 429 counts as its answer.
+MAX_RETRIES = 100
 
 
 def mutate(rng: random.Random, text: str) -> str:
@@ -173,8 +180,8 @@ def requests_for(rng: random.Random, trap_port: int) -> list[tuple[str, str, dic
     return out
 
 
-def send(port: int, method: str, path: str, headers: dict, body: bytes) -> tuple[int, bytes]:
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+def send(port: int, method: str, path: str, headers: dict, body: bytes, source: str = "127.0.0.1") -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=(source, 0))
     try:
         conn.putrequest(method, path, skip_accept_encoding=True)
         for name, value in headers.items():
@@ -188,16 +195,40 @@ def send(port: int, method: str, path: str, headers: dict, body: bytes) -> tuple
         conn.close()
 
 
+def send_until_admitted(port: int, request: tuple, source: str) -> tuple[int, bytes, int]:
+    """The answer to one planned request, sent again while it is refused with 429; the
+    number of 429s is returned too."""
+    _, method, path, headers, body = request
+    refused = 0
+    status, content = send(port, method, path, headers, body, source)
+    while status == 429 and refused < MAX_RETRIES:
+        refused += 1
+        time.sleep(0.05)
+        status, content = send(port, method, path, headers, body, source)
+    return status, content, refused
+
+
 def test_a_thousand_hostile_requests_break_nothing(server, trap):
     rng = random.Random(SEED)
     triples = server.count()
     before = len(trap.connections)
     plan = requests_for(rng, trap.port)
     assert len(plan) >= 1000
+    clock = time.perf_counter()
+    with ThreadPoolExecutor(CLIENTS) as pool:
+        shares = [
+            pool.submit(
+                lambda i: [send_until_admitted(server.port, r, f"127.0.0.{i + 2}") for r in plan[i::CLIENTS]], i
+            )
+            for i in range(CLIENTS)
+        ]
+        answers = [None] * len(plan)
+        for i, share in enumerate(shares):
+            answers[i::CLIENTS] = share.result()
+    seconds = time.perf_counter() - clock
     seen: Counter[tuple[str, int]] = Counter()
     failures = []
-    for family, method, path, headers, body in plan:
-        status, content = send(server.port, method, path, headers, body)
+    for (family, method, path, _, body), (status, content, _) in zip(plan, answers, strict=True):
         seen[(family, status)] += 1
         timed_out = status == 503 and b"time limit" in content
         if status >= 500 and not timed_out:
@@ -207,7 +238,15 @@ def test_a_thousand_hostile_requests_break_nothing(server, trap):
         if family == "xss" and (b"<script>alert" in content or b"<img src=x" in content or b"<svg/onload" in content):
             failures.append((family, method, path[:120], "reflected", status, content[:200]))
     time.sleep(0.5)
-    print(f"\n{len(plan)} requests; statuses by family: {sorted(seen.items())}")
+    families = sorted({request[0] for request in plan})
+    print(
+        f"\n{len(plan)} requests in {len(families)} families from {CLIENTS} clients in {seconds:.1f} s "
+        f"({sum(a[2] for a in answers)} refusals with 429 sent again); "
+        f"5xx: {sum(n for (_, status), n in seen.items() if status >= 500)}; "
+        f"outbound connections: {len(trap.connections) - before}; statuses by family: {sorted(seen.items())}"
+    )
+    assert len(families) == 12
+    assert all(status != 429 for status, _, _ in answers), "a request was refused every time it was sent"
     assert failures == [], (Counter(f[0] for f in failures), failures[:5])
     assert trap.connections[before:] == []
     assert server.count() == triples

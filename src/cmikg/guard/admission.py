@@ -1,8 +1,9 @@
 """How many client queries a process evaluates at once, so long queries cannot starve the rest.
 
-Each HTTP worker runs ``threads`` query threads plus :data:`RESERVED_THREADS` more that no
-client query can hold: pages, lookups, ``/health`` and refusals always find a thread, and
-a request never waits in gunicorn's queue behind long queries.
+Each HTTP worker runs a request thread for every query slot (below) plus
+:data:`RESERVED_THREADS` more that no client query can hold (:func:`request_threads`):
+pages, lookups, ``/health`` and refusals always find a thread, and a request never waits
+in gunicorn's queue behind long queries.
 
 Client-written queries (``/sparql``, the query page and its downloads) get ``threads - 1``
 slots with the full time limit, and one client at most ``per_client`` of them. When those
@@ -12,8 +13,11 @@ hold every other slot. The express slots are only for clients whose queries are 
 a client with another query running may not use one, nor may a client one of whose
 queries ran past :data:`EXPRESS_SECONDS` (in any slot) in the last :data:`BAR_SECONDS`.
 That record is shared by all HTTP workers of a server, so a client resending a runaway
-takes an express slot once at most, not once per worker. When no slot the client may
-use is free, the answer is 429 with ``Retry-After``.
+takes an express slot once at most, not once per worker. One express slot is kept for
+clients known to send short queries (one of theirs was answered within
+:data:`EXPRESS_SECONDS` in the last :data:`SHORT_SECONDS`): new clients arriving together,
+each holding an express slot for its first second, cannot take them all. When no slot the
+client may use is free, the answer is 429 with ``Retry-After``.
 
 A client is its address; an IPv6 client is its /64 network, which one host usually holds
 whole. Behind a proxy every client has the proxy's address.
@@ -45,11 +49,20 @@ RETRY_AFTER_SECONDS = 2
 #: Seconds after one of its queries ran past :data:`EXPRESS_SECONDS` that a client may not
 #: use an express slot.
 BAR_SECONDS = 30.0
-#: Clients remembered as barred, in a table shared by the HTTP workers (16 bytes each):
-#: when it is full, a new entry replaces the one whose bar ends soonest in its set.
+#: Seconds after one of its queries was answered within :data:`EXPRESS_SECONDS` that a
+#: client may use the express slot kept for clients known to send short queries.
+SHORT_SECONDS = 600.0
+#: Clients remembered, in a table shared by the HTTP workers (24 bytes each): when it is
+#: full, a new entry replaces the one whose record ends soonest in its set.
 BAR_TABLE_ENTRIES = 4096
 _BAR_WAYS = 4
-_ENTRY = struct.Struct("<Qd")
+_ENTRY = struct.Struct("<Qdd")
+
+
+def request_threads(threads: int) -> int:
+    """Request threads per HTTP worker for ``threads`` (``--threads``): one for each
+    long-query slot and express slot, and :data:`RESERVED_THREADS` more."""
+    return max(1, threads - 1) + EXPRESS_SLOTS + RESERVED_THREADS
 
 
 class TooBusy(QueryError):
@@ -73,8 +86,9 @@ def client_key(address: str) -> str:
 
 
 class BarTable:
-    """Until when each client is barred from the express slots, in memory shared by every
-    process forked after it was made (gunicorn's HTTP workers); bounded in entries."""
+    """Until when each client is barred from the express slots, and until when it is known
+    to send short queries, in memory shared by every process forked after it was made
+    (gunicorn's HTTP workers); bounded in entries."""
 
     def __init__(self, entries: int = BAR_TABLE_ENTRIES):
         self.sets = max(1, entries // _BAR_WAYS)
@@ -89,22 +103,42 @@ class BarTable:
         first = (key % self.sets) * _BAR_WAYS
         return range(first, first + _BAR_WAYS)
 
-    def until(self, client: str) -> float:
+    def record(self, client: str) -> tuple[float, float]:
+        """Until when ``client`` is barred, and until when it is known to send short queries."""
         key = self._key(client)
         with self._lock:
             for slot in self._slots(key):
-                found, until = _ENTRY.unpack_from(self._memory, slot * _ENTRY.size)
+                found, barred, short = _ENTRY.unpack_from(self._memory, slot * _ENTRY.size)
                 if found == key:
-                    return until
-        return 0.0
+                    return barred, short
+        return 0.0, 0.0
+
+    def until(self, client: str) -> float:
+        return self.record(client)[0]
 
     def bar(self, client: str, until: float) -> None:
+        self._update(client, barred=until)
+
+    def mark_short(self, client: str, until: float) -> None:
+        self._update(client, short=until)
+
+    def _update(self, client: str, barred: float | None = None, short: float | None = None) -> None:
         key = self._key(client)
         with self._lock:
             entries = [(slot, *_ENTRY.unpack_from(self._memory, slot * _ENTRY.size)) for slot in self._slots(key)]
-            same = [slot for slot, found, _ in entries if found == key]
-            slot = same[0] if same else min(entries, key=lambda entry: entry[2])[0]
-            _ENTRY.pack_into(self._memory, slot * _ENTRY.size, key, until)
+            same = [entry for entry in entries if entry[1] == key]
+            if same:
+                slot, _, old_barred, old_short = same[0]
+            else:
+                slot = min(entries, key=lambda entry: max(entry[2], entry[3]))[0]
+                old_barred = old_short = 0.0
+            _ENTRY.pack_into(
+                self._memory,
+                slot * _ENTRY.size,
+                key,
+                old_barred if barred is None else barred,
+                old_short if short is None else short,
+            )
 
 
 class Admission:
@@ -137,8 +171,11 @@ class Admission:
                 yield limit
         finally:
             self._release(client, express)
-            if time.monotonic() - started >= EXPRESS_SECONDS:
-                self.bars.bar(client, time.monotonic() + BAR_SECONDS)
+            now = time.monotonic()
+            if now - started >= EXPRESS_SECONDS:
+                self.bars.bar(client, now + BAR_SECONDS)
+            elif self.bars.record(client)[1] < now + SHORT_SECONDS - 60:  # refreshed once a minute at most
+                self.bars.mark_short(client, now + SHORT_SECONDS)
 
     def _take(self, client: str) -> bool:
         with self._lock:
@@ -153,12 +190,21 @@ class Admission:
                 self.running += 1
                 self.clients[client] += 1
                 return False
-            if not running and not self.express_busy and self.bars.until(client) < time.monotonic():
+            if not running and self._may_take_express(client):
                 self.express_running += 1
                 self.clients[client] += 1
                 return True
             self.refused += 1
             raise TooBusy(f"every query slot is taken by long queries; try again in {RETRY_AFTER_SECONDS} s")
+
+    def _may_take_express(self, client: str) -> bool:
+        if self.express_busy:
+            return False
+        barred, short = self.bars.record(client)
+        now = time.monotonic()
+        if barred >= now:
+            return False
+        return self.express_running < self.express_slots - 1 or short >= now
 
     def _release(self, client: str, express: bool) -> None:
         with self._lock:

@@ -29,7 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--threads",
         type=int,
         default=None,
-        help="query threads per HTTP worker (default 4; 2 more serve pages, lookups and refusals)",
+        help="query threads per HTTP worker (default 4): N-1 slots for long queries; gunicorn runs "
+        "N+3 threads, 2 of them express slots and 2 that no query can hold",
     )
     p.add_argument("--timeout", type=float, default=None, help="per-query time limit in seconds (default 10)")
     p.add_argument("--max-rows", type=int, default=None, help="largest answer in rows or triples (default 10000)")

@@ -65,13 +65,14 @@ class _Gunicorn(BaseApplication):
 
 
 def serve(args: argparse.Namespace) -> int:
-    from cmikg.guard.admission import RESERVED_THREADS
+    from cmikg.guard.admission import EXPRESS_SLOTS, RESERVED_THREADS, request_threads
     from cmikg.service.app import backend_of, create_app
 
     settings = settings_from_args(args)
     workers = args.workers or min(os.cpu_count() or 2, 8)
     threads = args.threads or 4
     settings = settings.with_(threads=threads)
+    all_threads = request_threads(threads)
     clock = time.perf_counter()
     backend: QueryBackend
     if getattr(args, "backend", None):
@@ -84,8 +85,7 @@ def serve(args: argparse.Namespace) -> int:
 
         disk = getattr(args, "disk_store", None)
         # one query worker per request thread, so no request ever waits for one
-        pool_size = threads + RESERVED_THREADS
-        backend = EmbeddedBackend(settings, pool_size=pool_size, disk_store=Path(disk) if disk else None)
+        backend = EmbeddedBackend(settings, pool_size=all_threads, disk_store=Path(disk) if disk else None)
         backend = with_result_cache(backend, _cache_bytes(args))
     app = create_app(settings, backend)
     loaded = time.perf_counter() - clock
@@ -93,16 +93,17 @@ def serve(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}/sparql"
     print(
         f"cmikg endpoint {url}: {guarded.triple_count()} triples, version {guarded.version()}, "
-        f"loaded in {loaded:.2f} s; {workers} workers x {threads} query threads "
-        f"(+{RESERVED_THREADS} for pages, lookups and refusals), "
+        f"loaded in {loaded:.2f} s; {workers} workers x {all_threads} threads "
+        f"({max(1, threads - 1)} long-query slots, {EXPRESS_SLOTS} express, {RESERVED_THREADS} no query can hold), "
         f"query timeout {settings.query_timeout:g} s, row cap {settings.max_rows}",
         flush=True,
     )
     options = {
         "bind": f"{args.host}:{args.port}",
         "workers": workers,
-        # threads no client query can hold: pages, lookups, /health and 429s never queue
-        "threads": threads + RESERVED_THREADS,
+        # one per query slot and two no client query can hold: pages, lookups, /health
+        # and 429s never queue behind long queries
+        "threads": all_threads,
         "worker_class": "gthread",
         "preload_app": True,
         # gunicorn's own watchdog must never fire before the query deadline does.
