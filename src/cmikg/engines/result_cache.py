@@ -17,6 +17,12 @@ kept. SQLite adds its page overhead on top (about 10%, its freed pages are reuse
 does not grow past the bound plus that overhead) and each connection keeps a page cache of
 at most :data:`PAGE_CACHE_KIB`.
 
+In front of the file, each worker keeps the answers it served most recently in memory
+(:class:`cmikg.cache.BoundedCache`, at most :data:`LOCAL_MAX_BYTES`, or a quarter of the
+file's bound when that is smaller): a repeat that lands on the same worker costs no SQLite
+round trip. An answer is only ever put there after it was read from or written to the file,
+so both layers hold the same bytes for a key.
+
 Not cached: errors (a timeout may pass on a quieter machine), and queries whose answer
 changes from one evaluation to the next (``NOW()``, ``RAND()``, ``UUID()``, ``STRUUID()``).
 That test errs on the safe side: any of those words anywhere in the text (a variable
@@ -40,11 +46,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from cmikg.cache import BoundedCache
 from cmikg.engines.backend import QueryBackend, Result
 from cmikg.engines.embedded import SPARQL_JSON
 
 #: Default bound on the bytes of answers kept (keys included): 64 MiB.
 DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+#: Bound on the answers each worker also keeps in its own memory: 8 MiB.
+LOCAL_MAX_BYTES = 8 * 1024 * 1024
 #: SQLite's page cache per connection, in KiB.
 PAGE_CACHE_KIB = 1024
 
@@ -170,6 +179,27 @@ class CachingBackend(QueryBackend):
         self.cache = cache
         self.dataset_version = dataset_version
         self.caps_rows = inner.caps_rows
+        local_bytes = min(LOCAL_MAX_BYTES, max(1, cache.max_bytes // 4))
+        self.local: BoundedCache[bytes] = BoundedCache(
+            "answers (this worker)", max_bytes=local_bytes, max_entries=4096, max_item_bytes=max(1, local_bytes // 8)
+        )
+
+    def cached(
+        self, query: str, media_type: str, default_graph_uris: Iterable[str] = (), named_graph_uris: Iterable[str] = ()
+    ) -> Result | None:
+        """The kept answer to exactly this engine text, or None; evaluates nothing."""
+        found = self._find(answer_key(self.dataset_version, query, media_type, default_graph_uris, named_graph_uris))
+        return None if found is None else Result(found, media_type)
+
+    def _find(self, key: bytes) -> bytes | None:
+        body = self.local.get(self.dataset_version, key)
+        if body is None:
+            body = self.cache.get(key)
+            if body is None:
+                return None
+            self.local.put(self.dataset_version, key, body)
+        self.cache.stats.hits += 1
+        return body
 
     def run(
         self,
@@ -181,9 +211,8 @@ class CachingBackend(QueryBackend):
     ) -> Result:
         default_graphs, named_graphs = tuple(default_graph_uris), tuple(named_graph_uris)
         key = answer_key(self.dataset_version, query, media_type, default_graphs, named_graphs)
-        body = self.cache.get(key)
+        body = self._find(key)
         if body is not None:
-            self.cache.stats.hits += 1
             return Result(body, media_type)
         self.cache.stats.misses += 1
         result = self.inner.run(query, media_type, default_graphs, named_graphs, form)
@@ -191,6 +220,7 @@ class CachingBackend(QueryBackend):
             self.cache.stats.not_cacheable += 1
         elif self.cache.put(key, result.body):
             self.cache.stats.stored += 1
+            self.local.put(self.dataset_version, key, result.body)
         else:
             self.cache.stats.too_large += 1
         return result

@@ -51,6 +51,8 @@ SECURITY_HEADERS = {
     "Referrer-Policy": "same-origin",
     "X-Frame-Options": "DENY",
 }
+#: What every response carries unless the route set it itself.
+COMMON_HEADERS = (*CORS_HEADERS.items(), *SECURITY_HEADERS.items())
 
 log = logging.getLogger(__name__)
 
@@ -180,10 +182,13 @@ def _register_update_refusal(app: Flask) -> None:
 def _register_common_headers(app: Flask) -> None:
     @app.after_request
     def common_headers(response: Response) -> Response:
-        if "X-Dataset-Version" not in response.headers:
-            response.headers["X-Dataset-Version"] = _version(app)
-        for name, value in (*CORS_HEADERS.items(), *SECURITY_HEADERS.items()):
-            response.headers.setdefault(name, value)
+        headers = response.headers
+        present = {name.lower() for name in headers.keys()}  # one pass, not one scan per header
+        if "x-dataset-version" not in present:
+            headers.add("X-Dataset-Version", _version(app))
+        for name, value in COMMON_HEADERS:
+            if name.lower() not in present:
+                headers.add(name, value)
         if request.method == "OPTIONS":
             response.headers["Access-Control-Allow-Methods"] = "GET, POST, HEAD, OPTIONS"
             response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"

@@ -39,6 +39,9 @@ bp = Blueprint("sparql", __name__)
 #: The Service Description and VoID, serialised, per endpoint address and format.
 DOCUMENTS: BoundedCache[bytes] = BoundedCache("service documents", max_bytes=4 << 20, max_entries=64)
 
+#: Permalinks of recent queries (a repeated query's URL is encoded once).
+PERMALINKS: BoundedCache[str] = BoundedCache("permalinks", max_bytes=2 << 20, max_entries=1024)
+
 
 @dataclass
 class ProtocolRequest:
@@ -123,12 +126,28 @@ def sparql() -> ResponseReturnValue:
     tag = etag(protocol, fmt)
     if request.if_none_match.contains_weak(tag):
         return _with_validators(Response(status=304), tag)
-    current_app.extensions["cmikg.metrics"].begin()
-    g.evaluated = True
-    with admitted(current_app):
-        result = backend_of(current_app).run(reading, fmt.media_type, protocol.default_graphs, protocol.named_graphs)
+    result = _kept_answer(reading, fmt, protocol)
+    if result is None:
+        current_app.extensions["cmikg.metrics"].begin()
+        g.evaluated = True
+        with admitted(current_app):
+            result = backend_of(current_app).run(
+                reading, fmt.media_type, protocol.default_graphs, protocol.named_graphs
+            )
     response = Response(result.body, content_type=fmt.content_type)
     return _with_validators(response, tag)
+
+
+def _kept_answer(reading, fmt: Format, protocol: ProtocolRequest):
+    """The result cache's answer to this reading, found without taking a query slot (nothing is
+    evaluated); None when there is none. A query with SERVICE calls is never looked up here: its
+    engine text holds the remote answer, which only the guard fetches."""
+    if reading.services:
+        return None
+    lookup = getattr(backend_of(current_app), "cached", None)
+    if lookup is None:
+        return None
+    return lookup(reading.text, fmt.media_type, protocol.default_graphs, protocol.named_graphs)
 
 
 def answer_format(protocol: ProtocolRequest, formats: tuple[Format, ...]) -> Format:
@@ -158,10 +177,14 @@ def permalink(protocol: ProtocolRequest) -> str | None:
     query = protocol.query or ""
     if len(query) > MAX_LINK_CHARS:
         return None
+    key = (public_base(), query, tuple(protocol.default_graphs), "\x01", tuple(protocol.named_graphs))
+    found = PERMALINKS.get("", key)
+    if found is not None:
+        return found
     params = [("query", query)]
     params += [("default-graph-uri", uri) for uri in protocol.default_graphs]
     params += [("named-graph-uri", uri) for uri in protocol.named_graphs]
-    return f"{public_base()}sparql?{urlencode(params)}"
+    return PERMALINKS.put("", key, f"{key[0]}sparql?{urlencode(params)}")
 
 
 def public_base() -> str:
