@@ -89,6 +89,54 @@ def _order_keys(conditions) -> tuple[str, ...] | None:
     return tuple(keys)
 
 
+#: What a query's text is read as when a marker is put into it: comments, strings, IRIs,
+#: variables, prefixed names, braces and words; anything else one character at a time.
+_TOKEN = re.compile(
+    r"""#[^\n]*|\"\"\"[\s\S]*?\"\"\"|'\'\'[\s\S]*?\'\'\'|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'"""
+    r"""|<[^<>"{}|^`\\\s]*>|[?$]\w+|[A-Za-z_][\w-]*:[\w.-]*|[{}]|[A-Za-z_]+|[\s\S]"""
+)
+
+
+def with_marker(text: str, marker: str) -> str:
+    """The query with ``FILTER("marker" != "")`` first in its WHERE pattern: true for every
+    solution, so the answer is the same, while the text (and any cache key made from it,
+    however it treats comments, prefixes or spacing) is new. A DESCRIBE with no pattern
+    gets one holding only that filter (one empty solution: the same IRIs described)."""
+    literal = '"' + marker.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    where = _pattern_start(text)
+    if where is None:
+        return f'{text.rstrip()}\nWHERE {{ FILTER({literal} != "") }}\n'
+    gap = "" if text[where : where + 1].isspace() else " "
+    return f'{text[:where]} FILTER({literal} != ""){gap}{text[where:]}'
+
+
+def _pattern_start(text: str) -> int | None:
+    """The offset just after the ``{`` that opens the query's WHERE pattern (the keyword may
+    be left out, and a CONSTRUCT's template comes first); None for a DESCRIBE without one."""
+    depth, form, after_where, templates = 0, "", False, 0
+    for match in _TOKEN.finditer(text):
+        token = match.group()
+        word = token.upper()
+        if not form and word in FORMS.values():
+            form = word
+            templates = 1 if form == "CONSTRUCT" else 0
+        elif word == "WHERE" and depth == 0:
+            if templates:
+                raise ValueError("CONSTRUCT WHERE { ... } allows no FILTER: give the template")
+            after_where = True
+        elif token == "{":
+            if depth == 0 and form and (after_where or templates == 0):
+                return match.end()
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            if depth == 0 and templates:
+                templates -= 1
+    if form == "DESCRIBE":
+        return None
+    raise ValueError(f"no WHERE pattern found in the query: {text[:200]!r}")
+
+
 def _strip_comments(text: str) -> str:
     return re.sub(r"(?m)#[^\n\"'<>]*$", "", text)
 

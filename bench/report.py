@@ -255,7 +255,9 @@ def _targets(results: dict) -> str:
     return (
         "## Targets\n\nRatios are cmikg to the Oxigraph server in memory at the same size, in the same run. "
         "*No cache hits*: the mix and its standard part with a new query text for every request "
-        "(a final comment line that varies), so no cache can answer. *Repeated*: the gallery's queries and "
+        "(a filter on a literal that varies, true for every solution), so no cache can answer; "
+        "cmikg's per-address limit is raised to the number of clients, every other limit is at its default. "
+        "*Repeated*: the gallery's queries and "
         "the entity lookup sent again and again, so cmikg's result cache answers after the first time "
         "(the Oxigraph server has no result cache). Latency of the mix: the median and p99 over every "
         "request of the no-cache mix; of the lookup: `bench/point-lookup` in that same loop.\n\n"

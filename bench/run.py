@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     deadline = Deadline(plan.budget)
     WORK.mkdir(parents=True, exist_ok=True)
     limits = Limits(plan.clients, plan.duration, plan.timeout, plan.check_budget, WORK)
+    SYSTEMS["cmikg"].clients = plan.clients  # type: ignore[attr-defined]
     started = time.time()
     machine = report.machine(ROOT)
 
