@@ -49,7 +49,10 @@ case "${1:-}" in
   test)
     shift; need_java; need_browser; need_map_sources; venv '.[test]'
     # Lint, format and types are part of the test: any of them failing fails CI like a failing test.
-    ruff check . && ruff format --check . && mypy
+    # (one command a line: under set -e, a failure inside an && list would not stop the script)
+    ruff check .
+    ruff format --check .
+    mypy
     set +e; python -m pytest "$@"; status=$?; set -e
     # pytest's 5 means "no tests ran": that is a failure, not a pass.
     [ "$status" = 5 ] && { echo "quickstart: no tests were collected" >&2; exit 1; }
