@@ -177,7 +177,13 @@ def _limit_memory() -> None:
 
 @dataclass
 class WorkerPool:
-    """A fixed number of workers for one process; a caller borrows one per job.
+    """Up to ``size`` workers for one process; a caller borrows one per job.
+
+    Workers are started as they are needed: ``warm`` at once, then one more whenever a job
+    finds none idle, up to ``size``, and kept from then on. Every worker is a process with
+    its own private pages (a Python heap, the engine's buffers), so a pool sized for the
+    busiest moment but filled only as far as the load goes costs the memory of the load it
+    has really seen; the last one used is lent first, so the fewest stay warm.
 
     The pool belongs to the process that started its workers: after a fork (gunicorn's
     HTTP workers are forked from the master) the child starts its own set lazily.
@@ -187,22 +193,53 @@ class WorkerPool:
     size: int = 4
     sandbox: bool = True
     stats: PoolStats = field(default_factory=PoolStats)
+    warm: int = 1
 
     def __post_init__(self) -> None:
         self._owner = -1
         self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
         self._lock = threading.Lock()
+        self._count = 0
 
     def start(self) -> None:
-        """Start the workers now (gunicorn calls this right after forking an HTTP worker)."""
+        """Start the warm workers now (gunicorn calls this right after forking an HTTP worker)."""
         with self._lock:
             if self._owner == os.getpid():
                 return
             self._idle = queue.LifoQueue()
             self.stats = PoolStats()
-            for _ in range(self.size):
+            self._count = 0
+            for _ in range(min(self.warm, self.size)):
                 self._idle.put(self._spawn())
+                self._count += 1
             self._owner = os.getpid()
+
+    @property
+    def running(self) -> int:
+        """Workers this process has started and not lost."""
+        return self._count if self._owner == os.getpid() else 0
+
+    def _borrow(self, timeout: float) -> Worker:
+        """An idle worker, a new one while the pool is below its size, or the next one freed."""
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            pass
+        with self._lock:
+            grow = self._count < self.size
+            if grow:
+                self._count += 1
+        if grow:
+            try:
+                return self._spawn()
+            except BaseException:
+                with self._lock:
+                    self._count -= 1
+                raise
+        try:
+            return self._idle.get(timeout=timeout)
+        except queue.Empty:
+            raise BackendUnavailable(f"every query worker stayed busy for {timeout:g} s; try again") from None
 
     def _spawn(self) -> Worker:
         worker = Worker.start(self.handler, self.sandbox)
@@ -215,10 +252,7 @@ class WorkerPool:
         """Run ``job`` in a worker; past ``timeout`` seconds the worker is killed and replaced."""
         if self._owner != os.getpid():
             self.start()
-        try:
-            worker = self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise BackendUnavailable(f"every query worker stayed busy for {timeout:g} s; try again") from None
+        worker = self._borrow(timeout)
         try:
             answer = worker.call(job, timeout)
             if not worker.restore_priority():

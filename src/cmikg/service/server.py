@@ -7,6 +7,7 @@ each HTTP worker then inherits it copy-on-write instead of loading its own copy.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import time
 from pathlib import Path
@@ -89,6 +90,9 @@ def serve(args: argparse.Namespace) -> int:
         backend = with_result_cache(backend, _cache_bytes(args))
     app = create_app(settings, backend)
     loaded = time.perf_counter() - clock
+    # What the master made (the app, the store's Python side) is never touched by the
+    # collector in the forked HTTP and query workers, so their pages stay shared.
+    gc.freeze()
     guarded = backend_of(app)
     url = f"http://{args.host}:{args.port}/sparql"
     print(

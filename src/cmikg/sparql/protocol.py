@@ -293,6 +293,7 @@ def health() -> ResponseReturnValue:
     }
     if pool is not None:
         body["workers"] = {
+            "running": backend.pool.running,
             "started": pool.started,
             "killed_at_deadline": pool.killed,
             "crashed": pool.crashed,
