@@ -82,7 +82,9 @@ def measured_loop(name: str, data: dataset.Dataset, mix, args: argparse.Namespac
         spy = _start_spy(running.process.pid, args, spy_output) if spy_output else None
         result: dict = {}
         loop = threading.Thread(
-            target=lambda: result.update(loop=closed_loop(running.endpoint, mix, args.clients, args.seconds, 60.0))
+            target=lambda: result.update(
+                loop=closed_loop(running.endpoint, mix, args.clients, args.seconds, 60.0, args.distinct)
+            )
         )
         roles = process_roles(running.process.pid)
         before = process.cpu_seconds(list(roles))
@@ -230,6 +232,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--mix", default="standard", choices=["standard", "all"])
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--distinct", action="store_true", help="a new query text for every request, as the no-cache loops send"
+    )
     parser.add_argument(
         "--rate", type=int, default=50, help="samples per second per process (more distorts the load on 2 cores)"
     )

@@ -88,6 +88,7 @@ def markdown(results: dict) -> str:
         _correctness(results),
         _summary(results),
         _targets(results),
+        _growth(results),
         _latency(results),
         _startup_memory(results),
         _cmikg_extras(results),
@@ -265,9 +266,20 @@ def _targets(results: dict) -> str:
     )
 
 
+#: The ways cmikg is served in the run, as the targets' rows name them.
+CMIKG_SYSTEMS = {"cmikg": "", "cmikg-disk": " (--disk-store)"}
+
+
 def _size_targets(results: dict, size: str) -> list[list[str]]:
     runs = _runs_at(results, size)
-    cmikg, ox = runs.get("cmikg"), runs.get(REFERENCE)
+    rows: list[list[str]] = []
+    for system, label in CMIKG_SYSTEMS.items():
+        if system in runs or system == "cmikg":
+            rows += _system_targets(runs.get(system), runs.get(REFERENCE), f"{size}{label}")
+    return rows
+
+
+def _system_targets(cmikg: dict | None, ox: dict | None, size: str) -> list[list[str]]:
     rows = [
         _target(f"{size}: throughput, no cache hits, {label}", ">= 1.0x", _qps_ratio(cmikg, ox, mix), _at_least(1), "x")
         for mix, label in (("all", "mix"), ("standard", "standard part"))
@@ -284,7 +296,7 @@ def _size_targets(results: dict, size: str) -> list[list[str]]:
         rows.append(
             _target(f"{size}: latency {key}, mix", wanted, _overall_ratio(cmikg, ox, key), _at_most(bound), "x")
         )
-    memory_bound = {"seed": 4.0, "1m": 2.0}.get(size)
+    memory_bound = {"seed": 4.0, "1m": 2.0}.get(size.split(" ")[0])
     pss = _ratio(_peak(cmikg, "pss_kib"), _peak(ox, "pss_kib")) if cmikg and ox else None
     rows.append(
         _target(
@@ -400,6 +412,40 @@ def _latency_table(runs: dict[str, dict], names: list[str], mix: str) -> str:
         ["**queries/s**"] + [f"{loop['qps']:.2f} ({loop['completed']} in {loop['elapsed']:.1f} s)" for loop in loops]
     )
     return _table(["query"] + names, rows)
+
+
+def _growth(results: dict) -> str:
+    """How each system's throughput, latency, start-up and memory grow with the data: the
+    figures at each size, and in brackets their ratio to the same system's at the smallest."""
+    sizes = results["plan"]["sizes"]
+    systems = sorted({r["system"] for r in results["runs"]}, key=lambda s: (s != REFERENCE, s))
+    measures = (
+        ("queries/s, no cache hits (mix)", lambda r: _figure(r, "all", "qps"), "{:,.0f}"),
+        ("median latency ms (mix)", lambda r: _milliseconds(r, "median"), "{:.1f}"),
+        ("p99 latency ms (mix)", lambda r: _milliseconds(r, "p99"), "{:.1f}"),
+        ("start-up s", lambda r: r["startup_seconds"], "{:.2f}"),
+        ("peak PSS MiB", lambda r: (_peak(r, "pss_kib") or 0) / 1024 or None, "{:,.0f}"),
+    )
+    rows = []
+    for system in systems:
+        for title, read, shown in measures:
+            values = [read(run) if (run := _runs_at(results, size).get(system)) else None for size in sizes]
+            first = next((v for v in values if v), None)
+            cells = [
+                "-" if v is None else shown.format(v) + (f" ({v / first:.3g}x)" if first and v is not first else "")
+                for v in values
+            ]
+            rows.append([system, title, *cells])
+    return (
+        "## Growth with size\n\nEach system's own figures at each size; in brackets, the ratio to its figure "
+        "at the smallest size it ran. Sizes that one system did not run, or ran with failures, show -.\n\n"
+        + _table(["system", "measure", *sizes], rows)
+    )
+
+
+def _milliseconds(run: dict, key: str) -> float | None:
+    seconds = (_figure(run, "all", "overall") or {}).get(key)
+    return None if seconds is None else seconds * 1000
 
 
 def _startup_memory(results: dict) -> str:

@@ -30,7 +30,7 @@ from generate import DEFAULT_SEED  # noqa: E402
 from measure import Limits, SystemRun, check_phase, common_mix, load_phase, loop_duration, startup_samples  # noqa: E402
 from querymix import BenchQuery, load_mix  # noqa: E402
 from scaled_build import scaled_build  # noqa: E402
-from systems import REFERENCE, SYSTEMS  # noqa: E402
+from systems import DISK_STORE_FROM, REFERENCE, SYSTEMS  # noqa: E402
 
 ROOT = HERE.parent
 WORK = HERE / "data"
@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     deadline = Deadline(plan.budget)
     WORK.mkdir(parents=True, exist_ok=True)
     limits = Limits(plan.clients, plan.duration, plan.timeout, plan.check_budget, WORK)
-    SYSTEMS["cmikg"].clients = plan.clients  # type: ignore[attr-defined]
+    for name in ("cmikg", "cmikg-disk"):
+        SYSTEMS[name].clients = plan.clients  # type: ignore[attr-defined]
     started = time.time()
     machine = report.machine(ROOT)
 
@@ -243,8 +244,10 @@ def ordered_systems(plan: Plan) -> list[str]:
 
 
 def skip_reason(system: str, data: dataset.Dataset, plan: Plan, cmikg_ok: bool, deadline: Deadline) -> str:
-    if system == "cmikg" and not cmikg_ok:
+    if system.startswith("cmikg") and not cmikg_ok:
         return "cmikg serve is not available yet"
+    if system == "cmikg-disk" and data.triples > DISK_STORE_FROM:
+        return f"above {DISK_STORE_FROM:,} triples cmikg itself is served with --disk-store"
     if system == "rdflib-endpoint" and data.triples > plan.rdflib_max_triples:
         return (
             f"{data.triples} triples is above --rdflib-max-triples {plan.rdflib_max_triples}: "
