@@ -1,0 +1,63 @@
+"""The query worker pool starts workers as the load needs them, never more than its size,
+keeps those it started, and still stops a job past its deadline."""
+
+from __future__ import annotations
+
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from cmikg.engines.backend import QueryTimeout
+from cmikg.engines.workers import WorkerPool
+
+
+def _sleep_then_pid(seconds: float) -> int:
+    """The job every test sends: hold the worker for a while, then say which process ran it."""
+    time.sleep(seconds)
+    return os.getpid()
+
+
+@pytest.fixture
+def pool():
+    pool = WorkerPool(_sleep_then_pid, size=3, sandbox=False, warm=1)
+    pool.start()
+    yield pool
+    pool.close()
+
+
+def test_one_worker_is_started_at_once(pool):
+    assert pool.running == 1
+    assert pool.stats.started == 1
+
+
+def test_sequential_jobs_share_one_worker(pool):
+    pids = {pool.call(0.0, timeout=10) for _ in range(6)}
+    assert len(pids) == 1
+    assert pool.running == 1 and pool.stats.started == 1
+
+
+def test_concurrent_jobs_start_workers_up_to_the_size(pool):
+    with ThreadPoolExecutor(5) as threads:
+        pids = list(threads.map(lambda _: pool.call(0.4, timeout=10), range(5)))
+    assert len(pids) == 5, "every job is answered, those past the size by a worker freed meanwhile"
+    assert len(set(pids)) == 3
+    assert pool.running == 3 and pool.stats.started == 3
+    # the workers are kept: the same load again starts none
+    with ThreadPoolExecutor(3) as threads:
+        again = set(threads.map(lambda _: pool.call(0.2, timeout=10), range(3)))
+    assert again <= set(pids)
+    assert pool.stats.started == 3
+
+
+def test_a_job_past_its_deadline_is_stopped_and_its_worker_replaced(pool):
+    first = pool.call(0.0, timeout=10)
+    with pytest.raises(QueryTimeout):
+        pool.call(30.0, timeout=0.5)
+    assert pool.stats.killed == 1
+    assert pool.running == 1, "the replacement takes the killed worker's place"
+    after = pool.call(0.0, timeout=10)
+    assert after != first
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)
