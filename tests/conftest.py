@@ -27,6 +27,17 @@ from cmikg.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "test-artifacts"
+
+
+def missing_prerequisite(reason: str) -> None:
+    """A test whose prerequisite (a reference file, a browser, a package the test command
+    installs) is absent: skipped with ``reason`` on a developer's machine, failed in CI
+    (``CI`` set), where the test command installs everything and a skip would hide it."""
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (CI installs it: this is a failure there, not a skip)")
+    pytest.skip(reason)
+
+
 #: Set once the tests to run are known: does any of them need the reasoner?
 _REASONER_WANTED = pytest.StashKey[bool]()
 _STARTS = "_cmikg_starts"

@@ -18,7 +18,7 @@ from flask.testing import FlaskClient
 from rdflib import Graph
 
 from cmikg.config import Settings
-from tests.conftest import free_port, serve_command, start_process, starts, stop_process
+from tests.conftest import free_port, missing_prerequisite, serve_command, start_process, starts, stop_process
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = "/usr/bin/chromedriver"
@@ -120,7 +120,7 @@ def browser():
     """Headless Chromium through chromedriver, with a fresh profile deleted afterwards."""
     missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
     if missing:
-        pytest.skip(
+        missing_prerequisite(
             f"{', '.join(missing)} not installed: `bash quickstart.sh test` installs Debian's "
             "chromium and chromium-driver"
         )

@@ -13,7 +13,7 @@ from rdflib import Graph, URIRef
 
 from cmikg.namespaces import CMI, PROV, RDF
 from cmikg.web.content import world_shapes
-from tests.conftest import ROOT
+from tests.conftest import ROOT, missing_prerequisite
 from tests.web import oracle
 
 ATLAS = ROOT / ".tools" / "node_modules" / "world-atlas"
@@ -72,7 +72,9 @@ def test_an_unknown_source_or_period_is_a_400_naming_it(site, query):
 
 def test_the_shipped_outlines_are_what_the_converter_makes_of_world_atlas():
     if not (ATLAS / "countries-110m.json").is_file() or not world_shapes.ISO_CODES.is_file():
-        pytest.skip(f"world-atlas is not installed in {ATLAS} (`bash quickstart.sh test` installs it with iso-codes)")
+        missing_prerequisite(
+            f"world-atlas is not installed in {ATLAS} (`bash quickstart.sh test` installs it with iso-codes)"
+        )
     produced = world_shapes.serialise(world_shapes.convert(ATLAS))
     assert produced == world_shapes.SHIPPED.read_text(encoding="utf-8")
     assert "ISC" in (world_shapes.SHIPPED.parent / "LICENCE.txt").read_text(encoding="utf-8")

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 
-import pytest
 from rdflib import Graph
 
 from cmikg.wikidata.snapshot import snapshot_path
-from tests.conftest import ROOT
+from tests.conftest import ROOT, missing_prerequisite
 from tests.wikidata.conftest import run_cmikg
 
 MAPPED = """PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -56,7 +55,7 @@ def test_snapshot_is_what_refresh_writes(copy_project, project_root):
     """The committed snapshot is reproduced by the refresh code from the reference table."""
     table = project_root.parent / "shared" / "reference" / "countries-wikidata.csv"
     if not table.is_file():
-        pytest.skip(f"the shared reference table is not beside the project ({table})")
+        missing_prerequisite(f"the shared reference table is not beside the project ({table})")
     settings = copy_project(with_graph=True)
     committed = json.loads(snapshot_path(settings).read_text(encoding="utf-8"))["entities"]
     from_table = {q: e for q, e in committed.items() if e["origin"]["kind"] == "reference-table"}

@@ -14,7 +14,7 @@ from rdflib import OWL, URIRef
 from cmikg import __version__
 from cmikg.wikidata import snapshot as snap
 from cmikg.wikidata.client import EndpointError, Politeness, SparqlClient, user_agent
-from tests.conftest import free_port
+from tests.conftest import free_port, missing_prerequisite
 from tests.wikidata.conftest import WD, run_cmikg
 
 COUNTRIES = """
@@ -60,7 +60,7 @@ def test_refresh_records_redirects(small_project, standin):
 def test_reference_table_fills_only_what_it_knows(small_project, standin, project_root):
     table = project_root.parent / "shared" / "reference" / "countries-wikidata.csv"
     if not table.is_file():
-        pytest.skip(f"the shared reference table is not beside the project ({table})")
+        missing_prerequisite(f"the shared reference table is not beside the project ({table})")
     settings = small_project(COUNTRIES)
     done = run_cmikg(settings, "wikidata", "refresh", "--reference", str(table))
     assert done.returncode == 0, done.stderr
