@@ -5,8 +5,11 @@ Wikidata files, and one data file holding a deterministic scale-up (bench/genera
 built graph without the ontology's own triples, which the build adds back from
 ontology/cmi.ttl. Two things of the scale-up are undone so that the checks pass as they do
 on the real graph: a copy's quote offsets are the original's (the generator scales every
-number), and only the original keeps its Wikidata link (a QID names one entity). SHACL,
-the quote check, the Wikidata checks and HermiT then all run on the larger graph.
+number), and only the original keeps its Wikidata link (a QID names one entity). The
+curator's dismissals of tensions (graph/tensions-dismissed.csv) are kept, and the
+tensions the SPARQL checks find between two synthetic copies are dismissed beside them: a
+copy's scaled figures are not claims anyone must judge. The SPARQL checks, SHACL, the
+quote check, the Wikidata checks and HermiT then all run on the larger graph.
 
     python bench/scaled_build.py --triples 100000
 """
@@ -14,6 +17,7 @@ the quote check, the Wikidata checks and HermiT then all run on the larger graph
 from __future__ import annotations
 
 import argparse
+import csv
 import re
 import shutil
 import sys
@@ -29,7 +33,7 @@ from generate import DEFAULT_SEED, generate  # noqa: E402
 
 ROOT = HERE.parent
 #: What a project needs besides its Turtle data (copied as they are).
-PROJECT_PARTS = ("ontology", "shapes", "pyproject.toml")
+PROJECT_PARTS = ("ontology", "shapes", "queries", "pyproject.toml")
 CMI = "https://w3id.org/cmikg/ontology#"
 OFFSETS = {ox.NamedNode(CMI + "quoteStart"), ox.NamedNode(CMI + "quoteEnd")}
 SAME_AS = ox.NamedNode("http://www.w3.org/2002/07/owl#sameAs")
@@ -63,7 +67,27 @@ def scaled_project(root: Path, built: Path, triples: int, work: Path, seed: int 
                 out.write(f"{ox.Triple(triple.subject, triple.predicate, offsets[original, triple.predicate])} .\n")
             elif triple.predicate != SAME_AS:
                 out.write(f"{triple} .\n")
+    _dismiss_copy_tensions(project)
     return project
+
+
+def _dismiss_copy_tensions(project: Path) -> None:
+    """Add to the project's dismissals every tension the checks find between two copies."""
+    from cmikg.build.sparql_checks import DISMISSALS_FILE, load_checks, run_check
+    from cmikg.config import Settings
+
+    settings = Settings.discover(root=project)
+    store = ox.Store()
+    store.bulk_load(path=str(project / "ontology" / "cmi.ttl"), format=ox.RdfFormat.TURTLE)
+    store.bulk_load(path=str(project / "graph" / "scaled.ttl"), format=ox.RdfFormat.TURTLE)
+    rows = []
+    for check in load_checks(settings):
+        if check.kind == "tension":
+            for finding in run_check(store, check, settings):
+                if _COPY.search(finding.this) and _COPY.search(finding.other):
+                    rows.append((check.name, finding.this, finding.other, "Two synthetic copies of the scale-up."))
+    with (project / DISMISSALS_FILE).open("a", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)
 
 
 def _original(subject: ox.NamedNode | ox.BlankNode) -> ox.NamedNode | None:

@@ -6,8 +6,6 @@ the test follows the graph's shape as curators change it and runs while it is mi
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -15,6 +13,7 @@ import pytest
 
 from cmikg.build.loading import load_sources
 from cmikg.config import Settings
+from tests.bench.scripts import bench_module
 
 ROOT = Path(__file__).resolve().parents[2]
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -22,12 +21,7 @@ RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 @pytest.fixture(scope="module")
 def generate():
-    """bench/generate.py, loaded by path (bench/ is a folder of scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location("bench_generate", ROOT / "bench" / "generate.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return bench_module("generate")
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ mix answers on the real graph.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -16,22 +14,14 @@ import pytest
 
 from cmikg.config import Settings
 from cmikg.guard.reading import read_query
+from tests.bench.scripts import bench_module
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _load(name: str):
-    """A module of bench/ loaded by path (bench/ is a folder of scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
 def querymix():
-    return _load("querymix")
+    return bench_module("querymix")
 
 
 @pytest.fixture(scope="module")
