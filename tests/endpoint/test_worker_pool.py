@@ -1,5 +1,6 @@
 """The query worker pool starts workers as the load needs them, never more than its size,
-keeps those it started, and still stops a job past its deadline."""
+keeps those it started, and still stops a job past its deadline. A job is lowered to the
+least CPU priority once it has used LONG_QUERY_SECONDS of CPU, not merely waited that long."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from cmikg.engines.backend import QueryTimeout
-from cmikg.engines.workers import WorkerPool
+from cmikg.engines.workers import LONG_QUERY_NICENESS, LONG_QUERY_SECONDS, WorkerPool
 
 
 def _sleep_then_pid(seconds: float) -> int:
@@ -19,12 +20,17 @@ def _sleep_then_pid(seconds: float) -> int:
     return os.getpid()
 
 
-@pytest.fixture
-def pool():
-    pool = WorkerPool(_sleep_then_pid, size=3, sandbox=False, warm=1)
+def _started(handler, size: int):
+    """A pool of ``handler`` with one warm worker, closed when the test ends."""
+    pool = WorkerPool(handler, size=size, sandbox=False, warm=1)
     pool.start()
     yield pool
     pool.close()
+
+
+@pytest.fixture
+def pool():
+    yield from _started(_sleep_then_pid, size=3)
 
 
 def test_one_worker_is_started_at_once(pool):
@@ -61,3 +67,32 @@ def test_a_job_past_its_deadline_is_stopped_and_its_worker_replaced(pool):
     assert after != first
     with pytest.raises(ProcessLookupError):
         os.kill(first, 0)
+
+
+def _hold_then_priority(job: tuple[str, float]) -> int:
+    """Spin on the CPU or sleep for a while, then say at which priority the worker ran."""
+    how, seconds = job
+    if how == "spin":
+        until = time.process_time() + seconds
+        while time.process_time() < until:
+            pass
+    else:
+        time.sleep(seconds)
+    return os.getpriority(os.PRIO_PROCESS, 0)
+
+
+@pytest.fixture
+def priority_pool():
+    yield from _started(_hold_then_priority, size=1)
+
+
+def test_a_job_that_only_waits_keeps_its_priority(priority_pool):
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert priority_pool.call(("sleep", 3 * LONG_QUERY_SECONDS), timeout=10) == base
+
+
+def test_a_job_that_uses_the_cpu_is_lowered_and_its_worker_restored(priority_pool):
+    base = os.getpriority(os.PRIO_PROCESS, 0)
+    assert priority_pool.call(("spin", 3 * LONG_QUERY_SECONDS), timeout=10) == LONG_QUERY_NICENESS
+    assert priority_pool.call(("spin", 0.0), timeout=10) == base, "the next job runs at the normal priority"
+    assert priority_pool.stats.started == 1

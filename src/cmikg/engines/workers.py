@@ -34,10 +34,15 @@ log = logging.getLogger(__name__)
 
 #: Address space a worker may add to what it inherits; a query that needs more fails alone.
 MEMORY_BUDGET_BYTES = 2 << 30
-#: A query still running after this many seconds has its worker lowered to the least CPU
+#: A query that has used this many seconds of CPU has its worker lowered to the least CPU
 #: priority, so short queries keep the cores while long ones run out their time limit.
+#: CPU time, not time waited: on a busy machine a short query can wait that long for a core,
+#: and lowering it then would leave it behind every other query for no work of its own.
 LONG_QUERY_SECONDS = 0.5
 LONG_QUERY_NICENESS = 19
+#: The shortest wait between two looks at a running job's CPU time.
+_CPU_CHECK_SECONDS = 0.05
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 _CLONE_NEWUSER = 0x10000000
 _CLONE_NEWNET = 0x40000000
 
@@ -62,6 +67,8 @@ class Worker:
         self.pid = pid
         self.conn = conn
         self.niced = False
+        #: CPU seconds the process had used when it sent its last answer.
+        self.cpu = 0.0
 
     @classmethod
     def start(cls, handler: Handler, sandbox: bool) -> Worker:
@@ -80,14 +87,32 @@ class Worker:
 
     def call(self, job: Any, timeout: float) -> Any:
         """Send a job and wait for its answer; ``TimeoutError`` once ``timeout`` passes. A job
-        that outlasts :data:`LONG_QUERY_SECONDS` runs on at the lowest CPU priority."""
+        that has used :data:`LONG_QUERY_SECONDS` of CPU runs on at the lowest CPU priority."""
         self.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
-        started = time.monotonic()
-        if not self.conn.poll(min(timeout, LONG_QUERY_SECONDS)):
-            self.lower_priority()
-            if not self.conn.poll(max(0.0, timeout - (time.monotonic() - started))):
+        deadline = time.monotonic() + timeout
+        wait = LONG_QUERY_SECONDS
+        while not self.conn.poll(max(0.0, min(wait, deadline - time.monotonic()))):
+            left = deadline - time.monotonic()
+            if left <= 0:
                 raise TimeoutError
-        return pickle.loads(self.conn.recv_bytes())
+            used = LONG_QUERY_SECONDS if self.niced else self.job_cpu()
+            if used >= LONG_QUERY_SECONDS:
+                if not self.niced:
+                    self.lower_priority()
+                wait = left
+            else:
+                wait = max(LONG_QUERY_SECONDS - used, _CPU_CHECK_SECONDS)
+        answer, self.cpu = pickle.loads(self.conn.recv_bytes())
+        return answer
+
+    def job_cpu(self) -> float:
+        """CPU seconds the running job has used so far (all the time waited, if /proc cannot tell)."""
+        try:
+            with open(f"/proc/{self.pid}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[1].split()
+            return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS - self.cpu
+        except (OSError, IndexError, ValueError):
+            return LONG_QUERY_SECONDS
 
     def lower_priority(self) -> None:
         try:
@@ -147,7 +172,8 @@ def _child_main(conn: Connection, handler: Handler, sandbox: bool) -> None:
             reply = handler(pickle.loads(message))
         except BaseException as exc:  # noqa: BLE001 - the worker must answer, whatever happened
             reply = ("error", f"{type(exc).__name__}: {exc}")
-        conn.send_bytes(pickle.dumps(reply, protocol=pickle.HIGHEST_PROTOCOL))
+        used = os.times()
+        conn.send_bytes(pickle.dumps((reply, used.user + used.system), protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _close_other_fds(keep: int) -> None:
