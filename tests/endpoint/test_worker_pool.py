@@ -57,10 +57,15 @@ def test_concurrent_jobs_start_workers_up_to_the_size(pool):
     assert pool.stats.started == 3
 
 
-def test_a_job_past_its_deadline_is_stopped_and_its_worker_replaced(pool):
+def test_a_job_past_its_deadline_is_stopped_and_its_worker_replaced(pool, caplog):
     first = pool.call(0.0, timeout=10)
     with pytest.raises(QueryTimeout):
         pool.call(30.0, timeout=0.5)
+    # the operator's log says the job was stopped, and that it had used almost no CPU
+    (record,) = [r for r in caplog.records if r.name == "cmikg.engines.workers"]
+    assert record.levelname == "WARNING"
+    assert record.getMessage().startswith("stopped at its 0.5 s limit after 0.0")
+    assert record.getMessage().endswith("s of CPU: 30.0")
     assert pool.stats.killed == 1
     assert pool.running == 1, "the replacement takes the killed worker's place"
     after = pool.call(0.0, timeout=10)

@@ -94,7 +94,7 @@ class Worker:
         while not self.conn.poll(max(0.0, min(wait, deadline - time.monotonic()))):
             left = deadline - time.monotonic()
             if left <= 0:
-                raise TimeoutError
+                raise TimeoutError(self.job_cpu(), self.niced)
             used = LONG_QUERY_SECONDS if self.niced else self.job_cpu()
             if used >= LONG_QUERY_SECONDS:
                 if not self.niced:
@@ -201,6 +201,14 @@ def _limit_memory() -> None:
         pass
 
 
+def _log_stopped(job: Any, timeout: float, cpu: float = -1.0, niced: bool = False) -> None:
+    """One line for the operator per job stopped at its deadline, with the CPU it had used:
+    a runaway has used most of its time; a job that used little was kept off the cores."""
+    text = " ".join(str(job).split())
+    priority = ", at the least CPU priority" if niced else ""
+    log.warning("stopped at its %g s limit after %.2f s of CPU%s: %.200s", timeout, cpu, priority, text)
+
+
 @dataclass
 class WorkerPool:
     """Up to ``size`` workers for one process; a caller borrows one per job.
@@ -284,7 +292,8 @@ class WorkerPool:
             if not worker.restore_priority():
                 worker = self._replace(worker, killed=False, counted=False)
             return answer
-        except TimeoutError:
+        except TimeoutError as stopped:
+            _log_stopped(job, timeout, *stopped.args)
             worker = self._replace(worker, killed=True)
             raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s and was stopped") from None
         except (EOFError, OSError, pickle.UnpicklingError):
