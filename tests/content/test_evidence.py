@@ -52,7 +52,8 @@ def test_the_shipped_text_is_the_seed_text(project_root) -> None:
     if not seed.is_file():
         # a skip, reported with its reason, never a pass: the copy is compared with its checksum above
         missing_prerequisite(
-            f"the seed text is not beside the checkout ({seed}), so the shipped copy cannot be compared with it"
+            f"the seed text is not beside the checkout ({seed}), so the shipped copy cannot be compared with it: "
+            "put the shared folder beside the checkout, as CI does"
         )
     assert shipped.read_bytes() == seed.read_bytes()
 

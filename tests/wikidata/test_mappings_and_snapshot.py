@@ -55,7 +55,10 @@ def test_snapshot_is_what_refresh_writes(copy_project, project_root):
     """The committed snapshot is reproduced by the refresh code from the reference table."""
     table = project_root.parent / "shared" / "reference" / "countries-wikidata.csv"
     if not table.is_file():
-        missing_prerequisite(f"the shared reference table is not beside the project ({table})")
+        missing_prerequisite(
+            f"the shared reference table is not beside the project ({table}): "
+            "put the shared folder beside the checkout, as CI does"
+        )
     settings = copy_project(with_graph=True)
     committed = json.loads(snapshot_path(settings).read_text(encoding="utf-8"))["entities"]
     from_table = {q: e for q, e in committed.items() if e["origin"]["kind"] == "reference-table"}

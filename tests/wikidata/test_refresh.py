@@ -60,7 +60,10 @@ def test_refresh_records_redirects(small_project, standin):
 def test_reference_table_fills_only_what_it_knows(small_project, standin, project_root):
     table = project_root.parent / "shared" / "reference" / "countries-wikidata.csv"
     if not table.is_file():
-        missing_prerequisite(f"the shared reference table is not beside the project ({table})")
+        missing_prerequisite(
+            f"the shared reference table is not beside the project ({table}): "
+            "put the shared folder beside the checkout, as CI does"
+        )
     settings = small_project(COUNTRIES)
     done = run_cmikg(settings, "wikidata", "refresh", "--reference", str(table))
     assert done.returncode == 0, done.stderr
