@@ -179,6 +179,9 @@ class LoopFigures:
     peak_memory: dict
     #: median, p95 and p99 over every request of the loop, whatever its query
     overall: dict = field(default_factory=dict)
+    #: CPU ms per answered request: the server's process tree, and the rest of the machine
+    #: (the load generator's clients, mostly); with the loop's length, the cores in use
+    cpu: dict = field(default_factory=dict)
 
 
 def load_phase(
@@ -212,7 +215,7 @@ def load_phase(
                 if name in run.raw_loops:
                     before, peak_before = run.raw_loops[name]
                     result = before.merge(result)
-                    peak = {k: max(v, peak_before.get(k, 0)) for k, v in peak.items()}
+                    peak = _merge_samples(peak_before, peak)
                 run.raw_loops[name] = (result, peak)
         run.processes = [asdict(m) for m in process.tree_memory(running.process.pid)]
         run.health = _health(running)
@@ -250,10 +253,20 @@ def memory_totals(pid: int) -> dict:
     return {"rss_kib": sum(m.rss for m in tree), "pss_kib": sum(m.pss for m in tree), "processes": len(tree)}
 
 
+#: Keys of a loop's samples that add up over rounds (CPU seconds); the others are peaks.
+SUMMED = ("server_cpu_s", "machine_cpu_s")
+
+
+def _merge_samples(before: dict, now: dict) -> dict:
+    return {k: v + before.get(k, 0) if k in SUMMED else max(v, before.get(k, 0)) for k, v in now.items()}
+
+
 def _loop(
     running: Running, mix: list[BenchQuery], duration: float, limits: Limits, distinct: bool = False
 ) -> tuple[LoopResult, dict]:
-    peak = {"rss_kib": 0, "pss_kib": 0}
+    """The closed loop, with the server's peak memory sampled meanwhile, and the CPU the
+    server's processes and the whole machine used during it (the rest is mostly the clients)."""
+    peak: dict = {"rss_kib": 0, "pss_kib": 0}
     stop = threading.Event()
 
     def sample() -> None:
@@ -264,11 +277,15 @@ def _loop(
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
+    server_before, machine_before = process.tree_cpu_seconds(running.process.pid), process.machine_busy_seconds()
     try:
         result = closed_loop(running.endpoint, mix, limits.clients, duration, limits.timeout, distinct)
     finally:
         stop.set()
         sampler.join()
+    server_after = process.tree_cpu_seconds(running.process.pid)
+    peak["machine_cpu_s"] = process.machine_busy_seconds() - machine_before
+    peak["server_cpu_s"] = sum(v - server_before.get(pid, 0.0) for pid, v in server_after.items())
     return result, peak
 
 
@@ -289,6 +306,14 @@ def _figures(result: LoopResult, peak: dict) -> LoopFigures:
         "p99": every[min(len(every) - 1, round(0.99 * (len(every) - 1)))] if every else None,
         "count": len(every),
     }
+    memory = {k: v for k, v in peak.items() if k not in SUMMED}
+    done = max(1, result.completed)
+    server, machine = peak.get("server_cpu_s", 0.0), peak.get("machine_cpu_s", 0.0)
+    cpu = {
+        "server_ms_per_query": 1000 * server / done,
+        "rest_ms_per_query": 1000 * max(0.0, machine - server) / done,
+        "cores_busy": machine / result.elapsed if result.elapsed > 0 else 0.0,
+    }
     return LoopFigures(
         result.queries_per_second,
         result.completed,
@@ -296,8 +321,9 @@ def _figures(result: LoopResult, peak: dict) -> LoopFigures:
         latency,
         result.failures,
         result.failure_example,
-        peak,
+        memory,
         overall,
+        cpu,
     )
 
 

@@ -166,6 +166,27 @@ def tree_memory(pid: int) -> list[ProcessMemory]:
     return [m for m in (memory(p) for p in tree(pid)) if m is not None]
 
 
+def tree_cpu_seconds(pid: int) -> dict[int, float]:
+    """CPU time (user + system) of ``pid`` and each descendant, each including the children it
+    has reaped: a query worker replaced during a loop still counts, in its parent."""
+    tick = os.sysconf("SC_CLK_TCK")
+    found = {}
+    for member in tree(pid):
+        try:
+            fields = Path(f"/proc/{member}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        found[member] = sum(int(f) for f in fields[11:15]) / tick
+    return found
+
+
+def machine_busy_seconds() -> float:
+    """CPU time all cores have spent on anything but idling and waiting for I/O (/proc/stat)."""
+    with open("/proc/stat") as stat:
+        values = [int(v) for v in stat.readline().split()[1:]]
+    return (sum(values[:8]) - values[3] - values[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pids: list[int]) -> dict[int, float]:
     """User + system CPU time each process has used so far (from /proc/PID/stat)."""
     tick = os.sysconf("SC_CLK_TCK")

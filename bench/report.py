@@ -88,6 +88,7 @@ def markdown(results: dict) -> str:
         _correctness(results),
         _summary(results),
         _targets(results),
+        _cores(results),
         _growth(results),
         _latency(results),
         _startup_memory(results),
@@ -272,14 +273,15 @@ CMIKG_SYSTEMS = {"cmikg": "", "cmikg-disk": " (--disk-store)"}
 
 def _size_targets(results: dict, size: str) -> list[list[str]]:
     runs = _runs_at(results, size)
+    cores = results["machine"].get("usable_cores") or 1
     rows: list[list[str]] = []
     for system, label in CMIKG_SYSTEMS.items():
         if system in runs or system == "cmikg":
-            rows += _system_targets(runs.get(system), runs.get(REFERENCE), f"{size}{label}")
+            rows += _system_targets(runs.get(system), runs.get(REFERENCE), f"{size}{label}", cores)
     return rows
 
 
-def _system_targets(cmikg: dict | None, ox: dict | None, size: str) -> list[list[str]]:
+def _system_targets(cmikg: dict | None, ox: dict | None, size: str, cores: int) -> list[list[str]]:
     rows = [
         _target(f"{size}: throughput, no cache hits, {label}", ">= 1.0x", _qps_ratio(cmikg, ox, mix), _at_least(1), "x")
         for mix, label in (("all", "mix"), ("standard", "standard part"))
@@ -289,9 +291,26 @@ def _system_targets(cmikg: dict | None, ox: dict | None, size: str) -> list[list
             f"{size}: throughput, repeated queries", ">= 5.0x", _qps_ratio(cmikg, ox, "repeated"), _at_least(5), "x"
         )
     )
+    rows.append(
+        _target(
+            f"{size}: the most the clients could measure on repeated queries (see Where the cores went)",
+            "reported",
+            _ceiling_ratio(cmikg, ox, cores),
+            None,
+            "x",
+        )
+    )
+    lookup_loop = _lookup_loop(cmikg, ox)
+    lookup_label = "" if lookup_loop == "all" else " (standard-part loop: the mix loop never reached it)"
     for key, wanted, bound in (("median", "<= 1.0x", 1.0), ("p99", "<= 1.5x", 1.5)):
         rows.append(
-            _target(f"{size}: latency {key}, lookup", wanted, _lookup_ratio(cmikg, ox, key), _at_most(bound), "x")
+            _target(
+                f"{size}: latency {key}, lookup{lookup_label}",
+                wanted,
+                _lookup_ratio(cmikg, ox, key, lookup_loop),
+                _at_most(bound),
+                "x",
+            )
         )
         rows.append(
             _target(f"{size}: latency {key}, mix", wanted, _overall_ratio(cmikg, ox, key), _at_most(bound), "x")
@@ -328,15 +347,33 @@ def _at_most(bound: float):
     return lambda v: v <= bound
 
 
+def _ceiling_ratio(run: dict | None, reference: dict | None, cores: int) -> float | None:
+    """The clients' ceiling on the repeated loop (cores / their CPU per request), as a ratio to
+    the Oxigraph server's throughput there: above it, no figure for cmikg can be measured."""
+    cpu = (_figure(run, "repeated", "cpu") or {}).get("rest_ms_per_query")
+    return _ratio(1000 * cores / cpu, _figure(reference, "repeated", "qps")) if cpu else None
+
+
 def _qps_ratio(run: dict | None, reference: dict | None, mix: str) -> float | None:
     return _ratio(_figure(run, mix, "qps"), _figure(reference, mix, "qps"))
 
 
-def _lookup_ratio(run: dict | None, reference: dict | None, key: str) -> float | None:
+def _lookup_ratio(run: dict | None, reference: dict | None, key: str, mix: str = "all") -> float | None:
     def value(r: dict | None):
-        return (_figure(r, "all", "latency") or {}).get(LOOKUP, {}).get(key)
+        return (_figure(r, mix, "latency") or {}).get(LOOKUP, {}).get(key)
 
     return _ratio(value(run), value(reference))
+
+
+def _lookup_loop(run: dict | None, reference: dict | None) -> str:
+    """The loop whose lookups the target is read from: the no-cache mix, or, where that loop
+    never reached the lookup for one of the two systems (a few requests in all, each client
+    starting at its own point of the mix), the loop over the standard part, which is shorter."""
+
+    def sampled(mix: str) -> bool:
+        return all((_figure(r, mix, "latency") or {}).get(LOOKUP, {}).get("count") for r in (run, reference))
+
+    return "standard" if not sampled("all") and sampled("standard") else "all"
 
 
 def _overall_ratio(run: dict | None, reference: dict | None, key: str) -> float | None:
@@ -412,6 +449,60 @@ def _latency_table(runs: dict[str, dict], names: list[str], mix: str) -> str:
         ["**queries/s**"] + [f"{loop['qps']:.2f} ({loop['completed']} in {loop['elapsed']:.1f} s)" for loop in loops]
     )
     return _table(["query"] + names, rows)
+
+
+#: The loops, in the order the report shows them.
+LOOP_NAMES = {"all": "mix, no cache hits", "standard": "standard part, no cache hits", "repeated": "repeated"}
+
+
+def _cores(results: dict) -> str:
+    """Where each loop's CPU went: the server's processes, and the rest of the machine (the
+    load generator's clients, mostly). The clients' share bounds what this machine can
+    measure: with every core given to them and a server that cost nothing, they could send
+    at most (cores / their CPU per request) queries a second."""
+    cores = results["machine"].get("usable_cores") or 1
+    rows = []
+    for size in results["plan"]["sizes"]:
+        for name, run in _runs_at(results, size).items():
+            for mix, label in LOOP_NAMES.items():
+                cpu = (run["loops"].get(mix) or {}).get("cpu")
+                if not cpu:
+                    continue
+                rest = cpu["rest_ms_per_query"]
+                rows.append(
+                    [
+                        size,
+                        name,
+                        label,
+                        f"{run['loops'][mix]['qps']:,.0f}",
+                        f"{cpu['server_ms_per_query']:.2f}",
+                        f"{rest:.2f}",
+                        f"{cpu['cores_busy']:.2f}",
+                        f"{1000 * cores / rest:,.0f}" if rest > 0 else "-",
+                    ]
+                )
+    if not rows:
+        return ""
+    return (
+        "## Where the cores went\n\nCPU per answered request during each loop, from /proc: the "
+        "server's whole process tree (workers it reaped included), and the rest of the machine, "
+        "which is mostly the load generator's clients (they run on the same cores). The last column "
+        f"is the most queries/s these clients could send on the {cores} cores with a server that "
+        "cost nothing: no system can be measured faster here.\n\n"
+        + _table(
+            [
+                "size",
+                "system",
+                "loop",
+                "queries/s",
+                "server CPU ms/query",
+                "rest ms/query",
+                "cores busy",
+                "clients' ceiling, queries/s",
+            ],
+            rows,
+        )
+    )
 
 
 def _growth(results: dict) -> str:
@@ -513,11 +604,58 @@ def _cmikg_extras(results: dict) -> str:
 
 
 def _workers(results: dict) -> str:
-    cmikg = [r for r in results["runs"] if r["system"] == "cmikg" and r["processes"]]
-    if not cmikg:
+    """Every cmikg run's processes after its loops, side by side, then the processes of the
+    largest run served from memory one by one: there the store is inherited copy-on-write,
+    and a worker's private memory shows how much of it that worker has copied."""
+    runs = [r for r in results["runs"] if r["system"] in CMIKG_SYSTEMS and r["processes"]]
+    if not runs:
         return ""
-    run = max(cmikg, key=lambda r: r["triples"])
+    summary = [_worker_summary(run) for run in runs]
+    in_memory = [r for r in runs if not _on_disk(r)]
+    run = max(in_memory or runs, key=lambda r: r["triples"])
+    return (
+        "\nProcesses of `cmikg serve` after the loops. Private = pages only this process maps; "
+        "shared = RSS - private (pages it shares, e.g. the store inherited copy-on-write from the "
+        "arbiter). A worker's private memory is what it does not share: its own allocations and the "
+        "inherited pages it has written to.\n\n"
+        + _table(
+            [
+                "size",
+                "system",
+                "store",
+                "processes",
+                "arbiter RSS MiB",
+                "worker private MiB (min / median / max)",
+                "PSS of all MiB",
+            ],
+            summary,
+        )
+        + f"\n\nEach process of {run['system']} at {run['size']} ({run['triples']:,} triples):\n\n"
+        + _process_table(run["processes"])
+    )
+
+
+def _on_disk(run: dict) -> bool:
+    return "--disk-store" in run["processes"][0]["command"]
+
+
+def _worker_summary(run: dict) -> list[str]:
     procs = run["processes"]
+    depth = _depths(procs)
+    private = sorted(p["private"] for p in procs if depth[p["pid"]] >= 1)
+    spread = f"{_mib(private[0])} / {_mib(private[len(private) // 2])} / {_mib(private[-1])}" if private else "-"
+    return [
+        run["size"],
+        run["system"],
+        "on disk" if _on_disk(run) else "in memory",
+        str(len(procs)),
+        _mib(procs[0]["rss"]),
+        spread,
+        _mib(sum(p["pss"] for p in procs)),
+    ]
+
+
+def _process_table(procs: list[dict]) -> str:
     depth = _depths(procs)
     roles = {0: "cmikg serve (gunicorn arbiter)", 1: "HTTP worker", 2: "query worker"}
     rows = [
@@ -531,24 +669,7 @@ def _workers(results: dict) -> str:
         ]
         for p in procs
     ]
-    workers = [p["private"] for p in procs if depth[p["pid"]] >= 1]
-    summary = ""
-    if workers:
-        summary = (
-            f" Per worker process: private {_mib(min(workers))} to {_mib(max(workers))} MiB, against "
-            f"{_mib(procs[0]['rss'])} MiB resident in the arbiter that loaded the store before forking; "
-            f"all processes together: PSS {_mib(sum(p['pss'] for p in procs))} MiB. A worker's private "
-            "memory is what it does not share: its own allocations and the inherited pages it has "
-            "written to (copy-on-write)."
-        )
-    return (
-        f"\nProcesses of `cmikg serve` at {run['size']} ({run['triples']:,} triples), after the loop. "
-        "Private = pages only this process maps; shared = RSS - private (pages it shares, e.g. the store "
-        "inherited copy-on-write from the arbiter)."
-        + summary
-        + "\n\n"
-        + _table(["pid", "role", "RSS MiB", "PSS MiB", "private MiB", "shared"], rows)
-    )
+    return _table(["pid", "role", "RSS MiB", "PSS MiB", "private MiB", "shared"], rows)
 
 
 def _depths(procs: list[dict]) -> dict[int, int]:
