@@ -4,14 +4,21 @@ read-only on-disk store, measured side by side in one run.
     python bench/worker_memory.py [--size 1m] [--rounds 3]
 
 Each mode is started on the same dump (bench/data/sets/SIZE/dist, made by `bench/run.py`),
-sent the same heavy queries from 4 clients (a COUNT over everything and a GROUP BY, which
-touch every page of the store), then the private and proportional memory (PSS) of every
+sent heavy queries from 4 clients (a COUNT over everything and a GROUP BY, which touch every
+page of the store; each text new, so that each is evaluated), then the private and proportional memory (PSS) of every
 process of the server is read from /proc. Private memory is what a worker does not share.
+
+Then the engine alone, without the server: the dump loaded into pyoxigraph's in-memory
+store, a process forked from the loader (as every query worker is), and in it the COUNT
+over everything, twice: its time and the child's private memory before and after. That
+shows what reading does to pages inherited copy-on-write: if the engine writes to the
+pages it reads, the child's first scan copies them (slower, and private from then on).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -23,7 +30,8 @@ import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from process import install_cleanup, start, stop, tree_memory, wait_until  # noqa: E402
+from process import install_cleanup, memory, start, stop, tree_memory, wait_until  # noqa: E402
+from querymix import with_marker  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = ["SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?p"]
@@ -45,6 +53,11 @@ def measure(dist: Path, mode: str, port: int, rounds: int, work: Path) -> dict:
         str(port),
         "--timeout",
         "60",
+        # the 4 clients below all come from 127.0.0.1, as in bench/run.py's loops
+        "--max-client-queries",
+        "4",
+        "--threads",
+        "5",
     ]
     if mode == "disk":
         args += ["--disk-store", str(work / "store")]
@@ -69,7 +82,9 @@ def measure(dist: Path, mode: str, port: int, rounds: int, work: Path) -> dict:
             return time.perf_counter() - t
 
         with ThreadPoolExecutor(4) as pool:
-            latencies = list(pool.map(ask, HEAVY * 8 * rounds))
+            # each text new (a literal that varies), so every request is evaluated, none a cache hit
+            texts = [with_marker(query, f"request {i}") for i, query in enumerate(HEAVY * 8 * rounds)]
+            latencies = list(pool.map(ask, texts))
         processes = tree_memory(server.pid)
     finally:
         stop(server)
@@ -82,6 +97,44 @@ def measure(dist: Path, mode: str, port: int, rounds: int, work: Path) -> dict:
         "master_pss": next(p.pss for p in processes if p.pid == server.pid),
         "worker_private": sorted(p.private for p in workers),
         "total_pss": sum(p.pss for p in processes),
+    }
+
+
+def forked_scan(ntriples: Path) -> dict:
+    """The store loaded here; a forked child scans it twice: times and the child's private MiB."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.bulk_load(path=str(ntriples), format=ox.RdfFormat.N_TRIPLES)
+
+    def scan() -> float:
+        clock = time.perf_counter()
+        store.query(HEAVY[0]).serialize(format=ox.QueryResultsFormat.JSON)
+        return time.perf_counter() - clock
+
+    parent = statistics.median(scan() for _ in range(3))
+    loaded = memory(os.getpid())
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child reports through the pipe and never returns
+        try:
+            before = memory(os.getpid())
+            first, second = scan(), scan()
+            after = memory(os.getpid())
+            os.write(write, repr((first, second, before.private, after.private)).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        first, second, before, after = eval(pipe.read())  # noqa: S307 (our own child's repr of four numbers)
+    os.waitpid(pid, 0)
+    return {
+        "store_kib": loaded.private if loaded else 0,
+        "parent": parent,
+        "first": first,
+        "second": second,
+        "private_before": before,
+        "private_after": after,
     }
 
 
@@ -115,6 +168,13 @@ def main() -> int:
             f"{mib(private[0]):>6} / {mib(statistics.median(private)):>6} / {mib(private[-1]):>6}"
             f"{'':>14}{mib(r['total_pss']):>8}"
         )
+    scan = forked_scan(dist / "cmikg.nt")
+    print(
+        f"engine alone: the loader's private memory {mib(scan['store_kib'])} MiB; COUNT over everything "
+        f"{scan['parent']:.3f} s in the loader, in a forked child {scan['first']:.3f} s the first time and "
+        f"{scan['second']:.3f} s the second; the child's private memory {mib(scan['private_before'])} MiB "
+        f"before, {mib(scan['private_after'])} MiB after"
+    )
     return 0
 
 
