@@ -42,9 +42,6 @@ from cmikg.sparql import formats
 
 SPARQL_JSON = formats.SPARQL_JSON.media_type
 
-#: The fewest bytes one row can take in each format: an answer shorter than ``max_rows``
-#: times this cannot be over the cap, so only longer answers need their rows counted.
-MIN_ROW_BYTES = {ox.QueryResultsFormat.JSON: 3, ox.QueryResultsFormat.XML: 9, ox.QueryResultsFormat.CSV: 2}
 #: Largest answer a worker builds in memory, whatever its row count.
 MAX_ANSWER_BYTES = 256 << 20
 
@@ -304,7 +301,8 @@ def _rdf_format(media_type: str) -> ox.RdfFormat:
 
 
 def _solutions(result: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: int) -> bytes:
-    """Serialised by the engine; rows counted only when the size leaves the cap in doubt."""
+    """Serialised by the engine; rows counted only when the size leaves the cap in doubt
+    (:func:`cmikg.engines.rows.more_than`)."""
     if fmt == ox.QueryResultsFormat.TSV:  # one line per row: counted as it is written
         sink = _Sink(max_lines=max_rows + 1)
         result.serialize(sink, format=fmt)
@@ -312,13 +310,9 @@ def _solutions(result: ox.QuerySolutions, fmt: ox.QueryResultsFormat, max_rows: 
     sink = _Sink()
     result.serialize(sink, format=fmt)
     body = sink.value()
-    if len(body) > MIN_ROW_BYTES[fmt] * max_rows + 256 and _count_rows(body, fmt) > max_rows:
+    if rows.more_than(body, fmt.media_type, max_rows, trusted=True):
         raise _TooMany
     return body
-
-
-def _count_rows(body: bytes, fmt: ox.QueryResultsFormat) -> int:
-    return rows.count(body, fmt.media_type, trusted=True)
 
 
 def _triples(result: Iterable, fmt: ox.RdfFormat, max_rows: int) -> bytes:
