@@ -10,7 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from cmikg.engines.backend import QueryTimeout
+from cmikg.engines import workers
+from cmikg.engines.backend import BackendUnavailable, QueryTimeout
 from cmikg.engines.workers import LONG_QUERY_NICENESS, LONG_QUERY_SECONDS, WorkerPool
 
 
@@ -101,3 +102,62 @@ def test_a_job_that_uses_the_cpu_is_lowered_and_its_worker_restored(priority_poo
     assert priority_pool.call(("spin", 3 * LONG_QUERY_SECONDS), timeout=10) == LONG_QUERY_NICENESS
     assert priority_pool.call(("spin", 0.0), timeout=10) == base, "the next job runs at the normal priority"
     assert priority_pool.stats.started == 1
+
+
+#: What the warm-up job left in the worker process that ran it.
+_WARMED: list[str] = []
+
+
+def _warm_then_answer(job):
+    """The warm-up job ("warm", MARKER) hangs in the first worker that sees MARKER missing,
+    as a worker that inherited a held lock would, and is noted in every other; a query job
+    answers with its process and whether that process ran the warm-up."""
+    if isinstance(job, tuple) and job[0] == "warm":
+        if not os.path.exists(job[1]):
+            open(job[1], "w").close()
+            time.sleep(3600)
+        _WARMED.append("warm")
+        return None
+    return os.getpid(), _WARMED == ["warm"]
+
+
+def test_a_fresh_worker_runs_the_warm_up_before_any_job(tmp_path):
+    (tmp_path / "hung-once").touch()  # present: no worker hangs
+    pool = WorkerPool(_warm_then_answer, size=2, sandbox=False, warm=1, warm_up=("warm", str(tmp_path / "hung-once")))
+    pool.start()
+    try:
+        pid, warmed = pool.call("query", timeout=10)
+        assert warmed and pid != os.getpid()
+        assert pool.stats.started == 1 and pool.stats.crashed == 0
+    finally:
+        pool.close()
+
+
+def test_a_worker_that_never_reports_ready_is_replaced_before_any_job(tmp_path, monkeypatch, caplog):
+    monkeypatch.setattr(workers, "READY_SECONDS", 0.5)
+    pool = WorkerPool(_warm_then_answer, size=2, sandbox=False, warm=1, warm_up=("warm", str(tmp_path / "hang")))
+    pool.start()  # the first fork hangs in its warm-up; the second is ready
+    try:
+        pid, warmed = pool.call("query", timeout=10)
+        assert warmed
+        assert pool.stats.started == 2 and pool.stats.crashed == 1 and pool.running == 1
+        assert "did not report ready" in caplog.text
+    finally:
+        pool.close()
+
+
+def _never_ready(job):
+    if job == "warm":
+        time.sleep(3600)
+    return os.getpid()
+
+
+def test_a_pool_whose_workers_never_become_ready_answers_503(monkeypatch):
+    monkeypatch.setattr(workers, "READY_SECONDS", 0.2)
+    pool = WorkerPool(_never_ready, size=2, sandbox=False, warm=0, warm_up="warm")
+    try:
+        with pytest.raises(BackendUnavailable, match="no query worker could be started"):
+            pool.call("query", timeout=5)
+        assert pool.stats.started == workers.READY_ATTEMPTS and pool.stats.crashed == workers.READY_ATTEMPTS
+    finally:
+        pool.close()

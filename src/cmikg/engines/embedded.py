@@ -93,7 +93,9 @@ class EmbeddedBackend(QueryBackend):
         self.dataset = DatasetInfo.read(settings, store)
         #: Relative IRIs in a query resolve against the endpoint's address (SPARQL 1.1 Query, 4.1.1).
         self.base_iri = (settings.public_base or BASE) + "sparql"
-        self.pool = WorkerPool(handler, size=pool_size, sandbox=sandbox)
+        # each fresh worker first answers a query that touches nothing, through the engine
+        warm_up = ("ASK {}", SPARQL_JSON, (), (), settings.max_rows, self.base_iri, "ASK")
+        self.pool = WorkerPool(handler, size=pool_size, sandbox=sandbox, warm_up=warm_up)
         # Objects created so far never change: keep the collector from touching (and so
         # copying) their pages in every forked process.
         gc.freeze()

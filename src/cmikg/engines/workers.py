@@ -40,6 +40,11 @@ MEMORY_BUDGET_BYTES = 2 << 30
 #: and lowering it then would leave it behind every other query for no work of its own.
 LONG_QUERY_SECONDS = 0.5
 LONG_QUERY_NICENESS = 19
+#: Seconds a fresh worker has to run its warm-up job and report ready; one that does not is
+#: killed and another forked, and no job is ever handed to it.
+READY_SECONDS = 5.0
+#: Forks tried for one fresh worker before the request is answered 503.
+READY_ATTEMPTS = 3
 #: The shortest wait between two looks at a running job's CPU time.
 _CPU_CHECK_SECONDS = 0.05
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -71,14 +76,14 @@ class Worker:
         self.cpu = 0.0
 
     @classmethod
-    def start(cls, handler: Handler, sandbox: bool) -> Worker:
+    def start(cls, handler: Handler, sandbox: bool, warm_up: Any = None) -> Worker:
         parent, child = Pipe(duplex=True)
         pid = os.fork()
         if pid == 0:  # the child never returns into the caller's code
             status = 1
             try:
                 parent.close()
-                _child_main(child, handler, sandbox)
+                _child_main(child, handler, sandbox, warm_up)
                 status = 0
             finally:
                 os._exit(status)
@@ -145,7 +150,7 @@ class Worker:
         self.conn.close()
 
 
-def _child_main(conn: Connection, handler: Handler, sandbox: bool) -> None:
+def _child_main(conn: Connection, handler: Handler, sandbox: bool, warm_up: Any = None) -> None:
     for number in (
         signal.SIGTERM,
         signal.SIGINT,
@@ -162,6 +167,8 @@ def _child_main(conn: Connection, handler: Handler, sandbox: bool) -> None:
     _close_other_fds(conn.fileno())
     ok = _enter_sandbox() if sandbox else False
     _limit_memory()
+    if warm_up is not None:  # a child that cannot answer this never reports ready, and is replaced
+        handler(warm_up)
     conn.send_bytes(pickle.dumps(ok))
     while True:
         try:
@@ -228,6 +235,10 @@ class WorkerPool:
     sandbox: bool = True
     stats: PoolStats = field(default_factory=PoolStats)
     warm: int = 1
+    #: A job each fresh worker runs before it reports ready (None: none). A process forked
+    #: from a threaded one can inherit a lock another thread held at that instant and hang on
+    #: its first use; such a worker is caught here, before any query is handed to it.
+    warm_up: Any = None
 
     def __post_init__(self) -> None:
         self._owner = -1
@@ -276,11 +287,22 @@ class WorkerPool:
             raise BackendUnavailable(f"every query worker stayed busy for {timeout:g} s; try again") from None
 
     def _spawn(self) -> Worker:
-        worker = Worker.start(self.handler, self.sandbox)
-        self.stats.started += 1
-        if worker.conn.poll(30):
-            self.stats.sandboxed = pickle.loads(worker.conn.recv_bytes())
-        return worker
+        """A fresh worker that has reported ready within :data:`READY_SECONDS`."""
+        for _ in range(READY_ATTEMPTS):
+            worker = Worker.start(self.handler, self.sandbox, self.warm_up)
+            self.stats.started += 1
+            try:
+                if worker.conn.poll(READY_SECONDS):
+                    self.stats.sandboxed = pickle.loads(worker.conn.recv_bytes())
+                    return worker
+            except (EOFError, OSError, pickle.UnpicklingError):
+                pass
+            log.warning("a fresh query worker did not report ready within %g s; replaced", READY_SECONDS)
+            worker.kill()
+            self.stats.crashed += 1
+        raise BackendUnavailable(
+            f"no query worker could be started ({READY_ATTEMPTS} tried, none ready within {READY_SECONDS:g} s)"
+        )
 
     def call(self, job: Any, timeout: float) -> Any:
         """Run ``job`` in a worker; past ``timeout`` seconds the worker is killed and replaced."""
