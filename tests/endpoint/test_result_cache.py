@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import random
 from pathlib import Path
 
 import pytest
@@ -73,6 +74,19 @@ def test_a_process_reads_what_another_kept(tmp_path: Path) -> None:
 )
 def test_answers_that_change_between_evaluations_are_not_kept(query: str) -> None:
     assert not is_cacheable(query)
+
+
+def test_the_quick_test_decides_as_the_regular_expression_does() -> None:
+    """The substring shortcut may only skip the expression where the expression finds nothing."""
+    from cmikg.engines.result_cache import _VOLATILE
+
+    rng = random.Random(7)
+    alphabet = ["now", "NOW", "rand", "uuid", "StrUuid", "uu", "d", "no", "w"]
+    alphabet += ["\\u", "\\U", "\\", "İ", "ı", "ſ", "_", " ", "é"]
+    texts = ["?uuİd", "(uuİd())", "ſtruuid", "nOw", "?x_now", "\\U0041"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 6))) for _ in range(5000)]
+    for text in texts:
+        assert is_cacheable(text) == (_VOLATILE.search(text) is None), text
 
 
 def test_ordinary_queries_are_kept() -> None:

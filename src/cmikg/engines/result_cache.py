@@ -58,6 +58,10 @@ LOCAL_MAX_BYTES = 8 * 1024 * 1024
 PAGE_CACHE_KIB = 1024
 
 _VOLATILE = re.compile(r"\b(NOW|RAND|UUID|STRUUID)\b|\\[uU]", re.IGNORECASE)
+#: What every match of :data:`_VOLATILE` in an ASCII text holds, in capitals: substring tests
+#: in C that let most queries skip the case-blind regular expression (ten times slower).
+#: Not for other texts: that expression also matches letters such as U+0130 for ``I``.
+_VOLATILE_HINTS = ("NOW", "RAND", "UUID", "\\U")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answer (
@@ -126,8 +130,10 @@ class ResultCache:
             db.execute("BEGIN IMMEDIATE")
             cursor = db.execute("INSERT OR IGNORE INTO answer (key, size, body) VALUES (?, ?, ?)", (key, size, body))
             if cursor.rowcount:
-                db.execute("UPDATE total SET bytes = bytes + ? WHERE id = 0", (size,))
-                self._evict(db)
+                total = db.execute("UPDATE total SET bytes = bytes + ? WHERE id = 0 RETURNING bytes", (size,))
+                excess = total.fetchone()[0] - self.max_bytes
+                if excess > 0:
+                    self._evict(db, excess)
             db.execute("COMMIT")
         except sqlite3.Error:  # a busy or full file: the answer is simply not kept
             if db.in_transaction:
@@ -135,9 +141,8 @@ class ResultCache:
             return False
         return True
 
-    def _evict(self, db: sqlite3.Connection) -> None:
-        """Drop the oldest answers, one by one, until the total is within the bound again."""
-        excess = db.execute("SELECT bytes FROM total WHERE id = 0").fetchone()[0] - self.max_bytes
+    def _evict(self, db: sqlite3.Connection, excess: int) -> None:
+        """Drop the oldest answers, one by one, until ``excess`` bytes are freed."""
         freed = 0
         while freed < excess:
             oldest = db.execute("SELECT seq, size FROM answer ORDER BY seq LIMIT 64").fetchall()
@@ -168,6 +173,10 @@ def answer_key(
 
 def is_cacheable(query: str) -> bool:
     """False for a query whose answer may change between evaluations of the same data (or may seem to)."""
+    if query.isascii():
+        upper = query.upper()
+        if not any(hint in upper for hint in _VOLATILE_HINTS):
+            return True
     return _VOLATILE.search(query) is None
 
 

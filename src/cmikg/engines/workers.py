@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import math
 import os
 import pickle
 import queue
 import resource
+import select
 import signal
 import threading
 import time
@@ -71,6 +73,9 @@ class Worker:
     def __init__(self, pid: int, conn: Connection):
         self.pid = pid
         self.conn = conn
+        # one poll object for the worker's life: Connection.poll builds a selector per call
+        self._answer = select.poll()
+        self._answer.register(conn.fileno(), select.POLLIN)
         self.niced = False
         #: CPU seconds the process had used when it sent its last answer.
         self.cpu = 0.0
@@ -96,7 +101,7 @@ class Worker:
         self.conn.send_bytes(pickle.dumps(job, protocol=pickle.HIGHEST_PROTOCOL))
         deadline = time.monotonic() + timeout
         wait = LONG_QUERY_SECONDS
-        while not self.conn.poll(max(0.0, min(wait, deadline - time.monotonic()))):
+        while not self._ready(min(wait, deadline - time.monotonic())):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise TimeoutError(self.job_cpu(), self.niced)
@@ -109,6 +114,10 @@ class Worker:
                 wait = max(LONG_QUERY_SECONDS - used, _CPU_CHECK_SECONDS)
         answer, self.cpu = pickle.loads(self.conn.recv_bytes())
         return answer
+
+    def _ready(self, seconds: float) -> bool:
+        """True once the answer (or the end of the pipe: a dead worker) can be read."""
+        return bool(self._answer.poll(max(0, math.ceil(seconds * 1000))))
 
     def job_cpu(self) -> float:
         """CPU seconds the running job has used so far (all the time waited, if /proc cannot tell)."""
