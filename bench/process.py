@@ -198,3 +198,44 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
             continue
         found[pid] = (int(fields[11]) + int(fields[12])) / tick
     return found
+
+
+def pipe_round_trips(same_cpu: bool, count: int = 3000) -> tuple[float, float] | None:
+    """A 100-byte message to a forked process and back over a pipe, ``count`` times, with
+    both processes held on one core or on two: (median microseconds of a round trip,
+    microseconds of CPU this side used per round trip). None with fewer than 2 usable cores.
+
+    Every request crosses several such hops (client to HTTP worker, its threads, the query
+    worker and back); what one costs depends on the machine, most of all on a virtual one,
+    where waking a process on an idle core goes through the hypervisor."""
+    from multiprocessing import Pipe
+    from statistics import median
+
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        return None
+    ours, theirs = Pipe()
+    mine = os.sched_getaffinity(0)
+    child = os.fork()
+    if child == 0:  # the echo: never returns into the benchmark
+        try:
+            os.sched_setaffinity(0, {cpus[0] if same_cpu else cpus[1]})
+            while (message := theirs.recv_bytes()) != b"":
+                theirs.send_bytes(message)
+        finally:
+            os._exit(0)
+    try:
+        os.sched_setaffinity(0, {cpus[0]})
+        payload, times = b"x" * 100, []
+        cpu = time.process_time()
+        for _ in range(count):
+            started = time.perf_counter()
+            ours.send_bytes(payload)
+            ours.recv_bytes()
+            times.append(time.perf_counter() - started)
+        cpu = time.process_time() - cpu
+        return median(times) * 1e6, cpu / count * 1e6
+    finally:
+        ours.send_bytes(b"")
+        os.waitpid(child, 0)
+        os.sched_setaffinity(0, mine)

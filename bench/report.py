@@ -46,9 +46,26 @@ def machine(root: Path) -> dict:
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "packages": {p: _version(p) for p in PACKAGES},
     }
+    info["pipe_round_trip_us"] = _round_trips()
     info["commit"] = _git(root, "rev-parse", "--short", "HEAD")
     info["tree"] = "with uncommitted changes" if _git(root, "status", "--porcelain") else "clean"
     return info
+
+
+def _round_trips() -> dict | None:
+    """What one hop between processes costs here, on one core and across two (see
+    :func:`process.pipe_round_trips`); None with one usable core."""
+    from process import pipe_round_trips
+
+    same, other = pipe_round_trips(same_cpu=True), pipe_round_trips(same_cpu=False)
+    if same is None or other is None:
+        return None
+    return {
+        "same_core": round(same[0], 1),
+        "same_core_cpu": round(same[1], 1),
+        "other_core": round(other[0], 1),
+        "other_core_cpu": round(other[1], 1),
+    }
 
 
 def _cpu_model() -> str:
@@ -123,7 +140,20 @@ def _machine(m: dict) -> str:
         f"- RAM: {m['ram_gib']} GiB; load average (1, 5, 15 min) at start {m['load_average']}, at the end "
         f"{m.get('load_average_end', 'n/a')}\n"
         f"- OS: {m['os']}\n- Python {m['python']}; {packages}\n"
+        f"{_hop(m.get('pipe_round_trip_us'))}"
         f"- cmikg commit {m['commit']} ({m['tree']})"
+    )
+
+
+def _hop(trip: dict | None) -> str:
+    if not trip:
+        return ""
+    return (
+        f"- A 100-byte message to another process and back over a pipe (`process.pipe_round_trips`, "
+        f"median of 3,000): {trip['same_core']:,.0f} µs with both on one core, {trip['other_core']:,.0f} µs "
+        f"across two; {trip['same_core_cpu']:,.0f} and {trip['other_core_cpu']:,.0f} µs of the sender's "
+        "CPU per round trip. A request to cmikg crosses several such hops (client, HTTP worker, its "
+        "threads, query worker and back).\n"
     )
 
 
