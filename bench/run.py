@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -53,6 +54,8 @@ class Plan:
     rdflib_max_triples: int
     systems: list[str]
     check_budget: float
+    #: the command line as given, so that the report names what reproduces it
+    command: str = ""
 
 
 class Deadline:
@@ -79,6 +82,7 @@ def make_plan(args: argparse.Namespace) -> Plan:
         args.rdflib_max_triples,
         args.systems or list(SYSTEMS),
         args.check_budget,
+        " ".join(["python", "bench/run.py", *map(shlex.quote, args.argv)]),
     )
 
 
@@ -285,7 +289,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
     parser.add_argument("--output", help="where to write the report (default bench/RESULTS.md)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    return args
 
 
 if __name__ == "__main__":

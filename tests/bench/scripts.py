@@ -13,6 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 def bench_module(name: str) -> ModuleType:
     """bench/<name>.py as a module (registered as ``bench_<name>``, loaded once)."""
     key = f"bench_{name}"
+    if str(ROOT / "bench") not in sys.path:  # the scripts import each other by name, as run.py lets them
+        sys.path.insert(0, str(ROOT / "bench"))
     if key not in sys.modules:
         spec = importlib.util.spec_from_file_location(key, ROOT / "bench" / f"{name}.py")
         assert spec is not None and spec.loader is not None
