@@ -53,6 +53,8 @@ case "${1:-}" in
     ruff check .
     ruff format --check .
     mypy
+    # Everything the tests need is installed above, so a missing prerequisite fails, never skips.
+    export CMIKG_STRICT=1
     set +e; python -m pytest "$@"; status=$?; set -e
     # pytest's 5 means "no tests ran": that is a failure, not a pass.
     [ "$status" = 5 ] && { echo "quickstart: no tests were collected" >&2; exit 1; }
