@@ -68,6 +68,7 @@ class _Gunicorn(BaseApplication):
 def serve(args: argparse.Namespace) -> int:
     from cmikg.guard.admission import EXPRESS_SLOTS, RESERVED_THREADS, request_threads
     from cmikg.service.app import backend_of, create_app
+    from cmikg.service.http_worker import LingeringThreadWorker
 
     settings = settings_from_args(args)
     workers = args.workers or min(os.cpu_count() or 2, 8)
@@ -108,7 +109,8 @@ def serve(args: argparse.Namespace) -> int:
         # one per query slot and two no client query can hold: pages, lookups, /health
         # and 429s never queue behind long queries
         "threads": all_threads,
-        "worker_class": "gthread",
+        # gthread, with a connection's next request read by the thread that answered the last
+        "worker_class": LingeringThreadWorker,
         "preload_app": True,
         # gunicorn's own watchdog must never fire before the query deadline does.
         "timeout": int(settings.query_timeout) + 60,

@@ -1,0 +1,70 @@
+"""gunicorn's threaded worker, with a kept-alive connection's next request read by the
+thread that answered the one before.
+
+gunicorn's ``gthread`` worker hands every request twice between threads: its main thread
+waits on the kept-alive connections, passes the one that becomes readable to a request
+thread, and takes it back when the answer is written, through a pipe that wakes it. On a
+small virtual machine each of those hops wakes a thread (often on the other core), and
+under the benchmark's load they were a sixth of the HTTP workers' CPU. Here the request
+thread waits a moment (:data:`LINGER_SECONDS`) for the client's next request itself and
+answers it at once; a connection that stays quiet longer goes back to the main thread as
+before.
+
+A lingering thread is not free for new connections, so a thread lingers only while
+another request thread of the worker is idle (then no connection waits for one), and
+answers at most :data:`MAX_INLINE_REQUESTS` requests in a row before giving its
+connection back: busy clients cannot keep the threads from the rest. The worker's
+admission rules (:mod:`cmikg.guard.admission`) see no difference: each request is handled
+by the same code, in a request thread, as before.
+"""
+
+from __future__ import annotations
+
+import select
+import threading
+
+from gunicorn.workers.gthread import ThreadWorker
+
+#: How long a request thread waits for the next request on the connection it has just
+#: answered before giving the connection back to the worker's main thread, in seconds.
+LINGER_SECONDS = 0.005
+#: Requests a thread answers on one connection before giving it back, however busy it is.
+MAX_INLINE_REQUESTS = 100
+
+
+class LingeringThreadWorker(ThreadWorker):
+    """``gthread`` whose request threads read a kept-alive connection's next request."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._busy = 0
+        self._busy_lock = threading.Lock()
+
+    def handle(self, conn):
+        with self._busy_lock:
+            self._busy += 1
+        try:
+            result = super().handle(conn)
+            answered = 1
+            while result is True and answered < MAX_INLINE_REQUESTS and self._may_linger(conn):
+                result = super().handle(conn)
+                answered += 1
+            return result
+        finally:
+            with self._busy_lock:
+                self._busy -= 1
+
+    def _may_linger(self, conn) -> bool:
+        """Whether this thread should answer the connection's next request itself: the
+        worker is running, another request thread is idle, and the request is here (or
+        arrives within :data:`LINGER_SECONDS`)."""
+        if not self.alive or self._busy >= self.cfg.threads:
+            return False
+        if conn.parser is not None and conn.parser.unreader.buf.getvalue():
+            return True  # read ahead with the last request's body
+        try:
+            poller = select.poll()
+            poller.register(conn.sock, select.POLLIN)
+            return bool(poller.poll(LINGER_SECONDS * 1000))
+        except (OSError, ValueError):
+            return False
