@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from cmikg.engines.result_cache import ResultCache, answer_key, is_cacheable
+from cmikg.engines.backend import QueryBackend, Result
+from cmikg.engines.result_cache import CachingBackend, ResultCache, answer_key, is_cacheable
 
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
 
@@ -111,3 +112,36 @@ def test_now_is_evaluated_afresh_for_every_request(endpoint) -> None:
     query = "SELECT (STR(NOW()) AS ?t) WHERE {}"
     times = {endpoint.select(query)[0]["t"]["value"] for _ in range(3)}
     assert len(times) == 3
+
+
+class _Counting(QueryBackend):
+    """An engine that answers every query with its text, counting evaluations."""
+
+    def __init__(self) -> None:
+        self.evaluated = 0
+
+    def run(self, query, media_type, default_graph_uris=(), named_graph_uris=(), form=""):
+        self.evaluated += 1
+        return Result(query.encode("utf-8"), media_type)
+
+    def select(self, query: str) -> list[dict[str, dict]]:
+        return []
+
+    def triple_count(self) -> int:
+        return 0
+
+    def version(self) -> str:
+        return "v1"
+
+
+def test_a_worker_keeps_in_memory_only_answers_asked_for_again(tmp_path: Path) -> None:
+    inner = _Counting()
+    backend = CachingBackend(inner, ResultCache(tmp_path / "answers.sqlite", max_bytes=100_000), "v1")
+    for i in range(50):  # distinct queries, each answered once: kept in the shared file only
+        assert backend.run(f"ASK {{ FILTER({i} = {i}) }}", "text/csv").body == f"ASK {{ FILTER({i} = {i}) }}".encode()
+    assert len(backend.local) == 0
+    assert backend.cache.usage()[0] == 50
+    repeat = "ASK { FILTER(7 = 7) }"
+    assert backend.run(repeat, "text/csv").body == repeat.encode()  # from the file, then kept here
+    assert len(backend.local) == 1
+    assert inner.evaluated == 50, "a repeat is never evaluated again"

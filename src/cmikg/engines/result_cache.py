@@ -20,8 +20,9 @@ at most :data:`PAGE_CACHE_KIB`.
 In front of the file, each worker keeps the answers it served most recently in memory
 (:class:`cmikg.cache.BoundedCache`, at most :data:`LOCAL_MAX_BYTES`, or a quarter of the
 file's bound when that is smaller): a repeat that lands on the same worker costs no SQLite
-round trip. An answer is only ever put there after it was read from or written to the file,
-so both layers hold the same bytes for a key.
+round trip. An answer is only ever put there after it was read from the file, so both
+layers hold the same bytes for a key; and only answers asked for again take a worker's
+memory: under a run of distinct queries, each answered once, the workers keep none.
 
 Not cached: errors (a timeout may pass on a quieter machine), and queries whose answer
 changes from one evaluation to the next (``NOW()``, ``RAND()``, ``UUID()``, ``STRUUID()``).
@@ -229,7 +230,6 @@ class CachingBackend(QueryBackend):
             self.cache.stats.not_cacheable += 1
         elif self.cache.put(key, result.body):
             self.cache.stats.stored += 1
-            self.local.put(self.dataset_version, key, result.body)
         else:
             self.cache.stats.too_large += 1
         return result
