@@ -52,6 +52,24 @@ print(json.dumps({{"statuses": statuses, "loaded": sorted(m for m in ("owlready2
     assert found["loaded"] == []
 
 
+def test_the_process_workers_are_forked_from_holds_no_jsonld_or_http_client(built: Settings):
+    """``cmikg serve`` builds the app before forking: what it imports then is in every
+    worker. pyld (with requests and lxml) is loaded by the first JSON-LD document, and
+    the HTTP client by the first SERVICE call, in the worker that needs them."""
+    code = f"""
+import json, sys
+from cmikg.config import Settings
+from cmikg.service.app import create_app
+app = create_app(Settings.for_dist(dist={str(built.dist)!r}))
+before = sorted(m for m in ("pyld", "requests", "lxml") if m in sys.modules)
+status = app.test_client().get("/doc/country/cub.jsonld").status_code
+print(json.dumps({{"before": before, "status": status, "after": "pyld" in sys.modules}}))
+"""
+    found = modules_after(code)
+    assert found["before"] == [], found
+    assert found["status"] == 200 and found["after"], found
+
+
 @pytest.mark.parametrize(
     "argv",
     [

@@ -9,7 +9,6 @@ typed ``@id`` so their values compact to prefixed IRIs; labels become language m
 from __future__ import annotations
 
 import pyoxigraph as ox
-from pyld import jsonld
 from rdflib import Graph, URIRef
 
 from cmikg.namespaces import CMI, OWL, PREFIXES, RDF, RDFS, XSD
@@ -70,7 +69,13 @@ def to_jsonld(nt: str, context: dict) -> dict:
     quadratic (minutes at 8.5k triples, hours at 100k). The dump's lines are already
     sorted and unique, so the dataset built here is the one pyld would build, in the same
     order, and the JSON-LD is byte-identical.
+
+    pyld is imported here, not with the module: it brings requests and lxml, and the
+    endpoint, which forks its workers from a process that imported this module, needs them
+    only when a JSON-LD document is asked for.
     """
+    from pyld import jsonld
+
     expanded = jsonld.from_rdf(pyld_dataset(nt))
     return jsonld.compact(expanded, context)
 
