@@ -9,6 +9,14 @@ alone lets a few hundred distinct requests hold gigabytes. A value larger than
 
 Entries are keyed by the dataset version as well, so an answer computed for one version
 is never served for another; a new version empties the cache.
+
+A cache made with ``keep_repeats_only`` keeps a value only the second time it is put under
+a key: the first time, it notes the key's hash and nothing else. Caches keyed by what
+clients send (query texts) need it: under a stream of distinct queries, each asked once,
+they would otherwise fill to their bound with values nobody asks for again, and every
+HTTP worker would hold that memory for nothing. The notes are bounded by ``max_entries``
+(about 100 bytes each, counted in the cache's bytes); a repeat whose note has been pushed
+out meanwhile is simply noted again.
 """
 
 from __future__ import annotations
@@ -22,6 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 V = TypeVar("V")
+
+#: What one note of a key seen once is counted as (a hash in an ordered dict: about 100 bytes).
+SEEN_NOTE_BYTES = 100
 
 
 def size_of(value: Any) -> int:
@@ -55,7 +66,9 @@ class BoundedCache(Generic[V]):
     max_entries: int
     max_item_bytes: int = 0  # 0: an eighth of max_bytes
     sizer: Callable[[Any], int] = size_of
+    keep_repeats_only: bool = False
     _entries: OrderedDict = field(default_factory=OrderedDict, repr=False)
+    _seen: OrderedDict = field(default_factory=OrderedDict, repr=False)
     _bytes: int = 0
     _version: str | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -67,7 +80,8 @@ class BoundedCache(Generic[V]):
 
     @property
     def bytes(self) -> int:
-        return self._bytes
+        """Bytes the entries take, and the notes of keys seen once."""
+        return self._bytes + len(self._seen) * SEEN_NOTE_BYTES
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -90,17 +104,30 @@ class BoundedCache(Generic[V]):
         with self._lock:
             if version != self._version:
                 self._entries.clear()
+                self._seen.clear()
                 self._bytes = 0
                 self._version = version
+            if self.keep_repeats_only and key not in self._entries and not self._second_time(key):
+                return value
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old[1]
             self._entries[key] = (value, size)
             self._bytes += size
-            while self._bytes > self.max_bytes or len(self._entries) > self.max_entries:
+            while self._entries and (self.bytes > self.max_bytes or len(self._entries) > self.max_entries):
                 _, (_, dropped) = self._entries.popitem(last=False)
                 self._bytes -= dropped
         return value
+
+    def _second_time(self, key: Hashable) -> bool:
+        """True when ``key`` was noted before (the note is then used up); otherwise note it."""
+        note = hash(key)
+        if self._seen.pop(note, None) is not None:
+            return True
+        self._seen[note] = True
+        while len(self._seen) > self.max_entries:
+            self._seen.popitem(last=False)
+        return False
 
     def get_or_make(self, version: str, key: Hashable, make: Callable[[], V]) -> V:
         """The cached value, or ``make()`` kept for next time (errors are not cached)."""
@@ -112,6 +139,7 @@ class BoundedCache(Generic[V]):
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._seen.clear()
             self._bytes = 0
 
 

@@ -19,9 +19,31 @@ def test_distinct_large_queries_never_grow_the_reading_cache_past_its_bound():
         read(f"SELECT ?x WHERE {{ VALUES ?x {{ {i} }} }}" + " " * 900_000)
     assert READINGS.bytes <= READINGS.max_bytes
     assert len(READINGS) == 0  # a 900 kB query is read each time, never kept
-    for i in range(5000):
+    for i in range(5000):  # each asked twice, so each is kept
+        read(f"SELECT ?x WHERE {{ VALUES ?x {{ {i} }} }}" + " " * 2000)
         read(f"SELECT ?x WHERE {{ VALUES ?x {{ {i} }} }}" + " " * 2000)
     assert READINGS.bytes <= READINGS.max_bytes and len(READINGS) <= READINGS.max_entries
+    assert len(READINGS) > READINGS.max_entries // 2
+
+
+def test_a_cache_of_client_texts_keeps_a_value_only_once_it_is_asked_for_again():
+    cache: BoundedCache[bytes] = BoundedCache(
+        "test", max_bytes=100_000, max_entries=50, max_item_bytes=5000, keep_repeats_only=True
+    )
+    cache.put("v1", "a", b"x")
+    assert cache.get("v1", "a") is None and len(cache) == 0
+    cache.put("v1", "a", b"x")
+    assert cache.get("v1", "a") == b"x"
+    for i in range(10_000):  # a stream of texts each sent once keeps no value, and notes stay bounded
+        cache.put("v1", f"distinct {i}", b"y" * 1000)
+    assert len(cache) == 1 and cache.get("v1", "a") == b"x"
+    assert len(cache._seen) == 50 and cache.bytes <= 1 + 50 * 100 + 200
+    cache.put("v1", "distinct 9999", b"y")  # the latest note still counts
+    assert cache.get("v1", "distinct 9999") == b"y"
+    cache.put("v1", "distinct 0", b"y")  # its note was pushed out long ago: noted again
+    assert cache.get("v1", "distinct 0") is None
+    cache.put("v2", "b", b"z")  # a new version forgets the notes with the values
+    assert len(cache) == 0 and len(cache._seen) == 1
 
 
 def test_a_cache_is_emptied_by_a_new_dataset_version_and_evicts_the_least_recent():
@@ -121,3 +143,19 @@ def test_one_client_may_hold_only_its_share():
             pass
         with admission.admit("b", 10.0):
             pass
+
+
+def test_a_stream_of_distinct_queries_leaves_no_reading_or_permalink_behind(client):
+    from cmikg.sparql.protocol import PERMALINKS
+
+    READINGS.clear()
+    PERMALINKS.clear()
+    for i in range(30):
+        response = client.get("/sparql", query_string={"query": f"ASK {{ FILTER({i} = {i}) }}"})
+        assert response.status_code == 200 and response.headers["Link"]
+    assert len(READINGS) == 0 and len(PERMALINKS) == 0
+    repeat = "ASK { FILTER(7 = 7) }"
+    first = client.get("/sparql", query_string={"query": repeat})  # the second time this text is sent
+    assert READINGS.get("", repeat) is not None and len(PERMALINKS) == 1
+    again = client.get("/sparql", query_string={"query": repeat})
+    assert again.headers["Link"] == first.headers["Link"] and again.data == first.data

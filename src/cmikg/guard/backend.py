@@ -3,8 +3,9 @@ receives the canonical text of that reading (with allowed SERVICE calls answered
 
 :class:`GuardedBackend` wraps whichever backend serves the data (embedded workers, a
 remote store), so every route, the pages included, gets the same refusals. Readings are
-kept in a cache bounded in bytes (:mod:`cmikg.cache`): a page's queries are read once per
-process, and a client's megabyte-long queries are read each time rather than kept.
+kept in a cache bounded in bytes (:mod:`cmikg.cache`) from a text's second request on: a
+page's queries are read twice per process, a query sent once is never kept, and a client's
+megabyte-long queries are read each time.
 """
 
 from __future__ import annotations
@@ -20,9 +21,10 @@ from cmikg.guard.allowlist import check_services
 from cmikg.guard.lexer import position
 from cmikg.guard.reading import QueryReading, read_query
 
-#: Readings of query texts, per HTTP worker process; a reading over 256 KiB is never kept.
+#: Readings of query texts asked for more than once, per HTTP worker process; a reading
+#: over 256 KiB is never kept.
 READINGS: BoundedCache[QueryReading] = BoundedCache(
-    "query readings", max_bytes=16 << 20, max_entries=4096, max_item_bytes=256 << 10
+    "query readings", max_bytes=16 << 20, max_entries=4096, max_item_bytes=256 << 10, keep_repeats_only=True
 )
 _ENGINE_POSITION = re.compile(r"error at (\d+):(\d+)")
 

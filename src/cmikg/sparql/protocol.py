@@ -39,8 +39,8 @@ bp = Blueprint("sparql", __name__)
 #: The Service Description and VoID, serialised, per endpoint address and format.
 DOCUMENTS: BoundedCache[bytes] = BoundedCache("service documents", max_bytes=4 << 20, max_entries=64)
 
-#: Permalinks of recent queries (a repeated query's URL is encoded once).
-PERMALINKS: BoundedCache[str] = BoundedCache("permalinks", max_bytes=2 << 20, max_entries=1024)
+#: Permalinks of queries asked for more than once (one asked once is not kept).
+PERMALINKS: BoundedCache[str] = BoundedCache("permalinks", max_bytes=2 << 20, max_entries=1024, keep_repeats_only=True)
 
 
 @dataclass
