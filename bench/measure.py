@@ -356,3 +356,50 @@ def startup_samples(system: System, data: Dataset, repeats: int, limits: Limits)
         samples.append(running.startup_seconds)
         process.stop(running.process)
     return samples
+
+
+#: Second of the long run from which its memory growth is counted: by then every HTTP worker
+#: has started the query workers the clients keep busy, which is the load's working set.
+LONG_RUN_SETTLED = 10.0
+
+
+def long_run(system: System, data: Dataset, mix: list[BenchQuery], seconds: float, limits: Limits) -> dict:
+    """One closed loop of distinct queries for ``seconds`` on a fresh start, the process tree's
+    PSS and the shared answer file sampled every second, with the caches' stated bounds from
+    ``/health``: whether memory stays within the stated cache bounds however long the run.
+
+    The answer file lives in /dev/shm and is read with read(), not mapped, so no process's
+    PSS holds it: it is counted beside the tree, from ``/health``."""
+    running = start(system, data, limits)
+    samples: list[dict] = []
+    stop = threading.Event()
+    began = time.monotonic()
+
+    def sample() -> None:
+        while not stop.wait(1.0):
+            totals = memory_totals(running.process.pid)
+            answers = _health(running).get("result_cache", {}).get("bytes", 0)
+            samples.append({"second": round(time.monotonic() - began, 1), **totals, "answer_file_bytes": answers})
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    try:
+        result = closed_loop(running.endpoint, mix, limits.clients, seconds, limits.timeout, distinct=True)
+    finally:
+        stop.set()
+        sampler.join()
+    try:
+        health = _health(running)
+        http_workers = len([p for p in process.tree(running.process.pid) if process.parent(p) == running.process.pid])
+    finally:
+        process.stop(running.process)
+    return {
+        "seconds": seconds,
+        "settled_at": LONG_RUN_SETTLED,
+        "completed": result.completed,
+        "failures": result.failures,
+        "samples": samples,
+        "http_workers": http_workers,
+        "caches_max_bytes_per_worker": health.get("caches", {}).get("max_bytes"),
+        "answer_file_max_bytes": health.get("result_cache", {}).get("max_bytes"),
+    }

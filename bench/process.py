@@ -121,9 +121,9 @@ def tree(pid: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            parent = _ppid(int(entry.name))
-            if parent is not None:
-                children.setdefault(parent, []).append(int(entry.name))
+            above = parent(int(entry.name))
+            if above is not None:
+                children.setdefault(above, []).append(int(entry.name))
     found, frontier = [], [pid]
     while frontier:
         current = frontier.pop(0)
@@ -132,7 +132,8 @@ def tree(pid: int) -> list[int]:
     return found
 
 
-def _ppid(pid: int) -> int | None:
+def parent(pid: int) -> int | None:
+    """The parent process of ``pid``, or None once it is gone."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
@@ -149,7 +150,7 @@ def memory(pid: int) -> ProcessMemory | None:
     except OSError:
         return None
     private = rollup.get("Private_Clean", 0) + rollup.get("Private_Dirty", 0)
-    return ProcessMemory(pid, _ppid(pid) or 0, command.strip(), status.get("VmRSS", 0), rollup.get("Pss", 0), private)
+    return ProcessMemory(pid, parent(pid) or 0, command.strip(), status.get("VmRSS", 0), rollup.get("Pss", 0), private)
 
 
 def _fields(text: str) -> dict[str, int]:

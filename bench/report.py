@@ -110,6 +110,7 @@ def markdown(results: dict) -> str:
         _latency(results),
         _startup_memory(results),
         _cmikg_extras(results),
+        _long_run(results),
         _notes(results),
     ]
     return "\n\n".join(s for s in sections if s) + "\n"
@@ -303,6 +304,7 @@ def _targets(results: dict) -> str:
         ),
         _target("`cmikg build` at 100k triples, every check on", "reported", _scaled_build(results), None, "s"),
     ]
+    rows += _long_run_targets(results.get("extras", {}).get("long_run"))
     return (
         "## Targets\n\nRatios are cmikg to the Oxigraph server in memory at the same size, in the same run. "
         "*No cache hits*: the mix and its standard part with a new query text for every request "
@@ -626,6 +628,65 @@ def _build_line(what: str, build: dict, failed: str) -> str:
     return (
         f"`cmikg build` {what} {outcome}: {build['wall_seconds']:.1f} s wall "
         f"(command start to exit){'; steps: ' + phases if phases else ''}."
+    )
+
+
+def _long_run_growth(run: dict) -> tuple[dict, dict] | None:
+    """The first sample from the settled second on, and the last one."""
+    settled = [x for x in run.get("samples", []) if x["second"] >= run["settled_at"]]
+    return (settled[0], settled[-1]) if len(settled) >= 2 else None
+
+
+def _long_run_targets(run: dict | None) -> list[list[str]]:
+    """Memory under a long run of distinct queries, against the caches' stated bounds."""
+    ends = _long_run_growth(run) if run else None
+    if not run or not ends or run.get("caches_max_bytes_per_worker") is None:
+        return []
+    first, last = ends
+    grown = (last["pss_kib"] - first["pss_kib"]) * 1024 + last["answer_file_bytes"] - first["answer_file_bytes"]
+    bound = run["answer_file_max_bytes"] + run["http_workers"] * run["caches_max_bytes_per_worker"]
+    return [
+        [
+            f"seed: memory growth from second {first['second']:.0f} to {last['second']:.0f} of "
+            f"{run['seconds']:.0f} s of distinct queries (tree PSS and answer file)",
+            f"<= the caches' bound, {bound / 2**20:.0f} MiB",
+            f"{grown / 2**20:+.1f} MiB",
+            "met" if grown <= bound else "**missed**",
+        ]
+    ]
+
+
+def _long_run(results: dict) -> str:
+    """The long run's memory, second by second (every tenth sample)."""
+    run = results.get("extras", {}).get("long_run")
+    if not run or not run.get("samples"):
+        return ""
+    samples = run["samples"]
+    shown = samples[9::10] if len(samples) >= 20 else samples
+    if shown[-1] is not samples[-1]:
+        shown.append(samples[-1])
+    bound = (run.get("caches_max_bytes_per_worker") or 0) / 2**20
+    failed = sum(run.get("failures", {}).values())
+    return (
+        f"## cmikg: memory under {run['seconds']:.0f} s of distinct queries\n\n"
+        f"`cmikg serve` on the real graph, a fresh start, {run['completed']:,} requests of the seed's common mix, "
+        f"every text new ({failed} failed), from the bench's clients; the process tree's PSS and the shared answer "
+        "file (in /dev/shm, read with read(), so in no process's PSS) every second. The stated bounds: "
+        f"{run['answer_file_max_bytes'] / 2**20:.0f} MiB for the answer file, {bound:.0f} MiB of caches per HTTP "
+        f"worker ({run['http_workers']} workers), both from `/health`. Growth is counted from second "
+        f"{run['settled_at']:.0f}, when the HTTP workers have started the query workers the load keeps busy.\n\n"
+        + _table(
+            ["second", "processes", "tree PSS MiB", "answer file MiB"],
+            [
+                [
+                    f"{x['second']:.0f}",
+                    str(x["processes"]),
+                    f"{x['pss_kib'] / 1024:.0f}",
+                    f"{x['answer_file_bytes'] / 2**20:.1f}",
+                ]
+                for x in shown
+            ],
+        )
     )
 
 

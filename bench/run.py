@@ -28,7 +28,16 @@ import dataset  # noqa: E402  (bench/ is not a package: its modules import each 
 import process  # noqa: E402
 import report  # noqa: E402
 from generate import DEFAULT_SEED  # noqa: E402
-from measure import Limits, SystemRun, check_phase, common_mix, load_phase, loop_duration, startup_samples  # noqa: E402
+from measure import (  # noqa: E402
+    Limits,
+    SystemRun,
+    check_phase,
+    common_mix,
+    load_phase,
+    long_run,
+    loop_duration,
+    startup_samples,
+)
 from querymix import BenchQuery, load_mix  # noqa: E402
 from scaled_build import scaled_build  # noqa: E402
 from systems import DISK_STORE_FROM, REFERENCE, SYSTEMS  # noqa: E402
@@ -130,6 +139,7 @@ def main(argv: list[str] | None = None) -> int:
         "build": asdict(seed.build) if seed.build else None,
         "build_100k": scaled_build_100k(seed, args, deadline),
         "startup": cmikg_startups(datasets, seed.dataset, plan, limits, available, deadline),
+        "long_run": cmikg_long_run(seed.dataset, queries, mixes.get("seed"), args, limits, available, deadline),
     }
 
     results = {
@@ -234,6 +244,24 @@ def cmikg_startups(
     return found
 
 
+def cmikg_long_run(
+    seed: dataset.Dataset,
+    queries: list[BenchQuery],
+    mix: list[str] | None,
+    args: argparse.Namespace,
+    limits: Limits,
+    available: bool,
+    deadline: Deadline,
+) -> dict | None:
+    """``cmikg serve`` on the real graph under ``--long-run`` seconds of distinct queries (the
+    seed's common mix), its memory sampled every second; None when not asked for or not run."""
+    if not available or args.long_run <= 0 or not mix or deadline.left() < args.long_run + 60:
+        return None
+    chosen = [q for q in queries if q.name in set(mix)]
+    print(f"cmikg serve at seed: {args.long_run:.0f} s of distinct queries, memory sampled", flush=True)
+    return long_run(SYSTEMS["cmikg"], seed, chosen, args.long_run, limits)
+
+
 def write_results(results: dict, out: Path) -> None:
     (WORK / f"results-{results['plan']['mode']}.json").write_text(json.dumps(results, indent=1, default=str) + "\n")
     out.write_text(report.markdown(results), encoding="utf-8")
@@ -286,6 +314,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--rebuild", action="store_true", help="rebuild the seed even in quick mode")
     parser.add_argument(
         "--scaled-build", action="store_true", help="also time `cmikg build` on a 100k-triple scale-up (minutes)"
+    )
+    parser.add_argument(
+        "--long-run",
+        type=float,
+        default=60.0,
+        help="seconds of distinct queries on cmikg at seed, memory sampled (default 60; 0: not run)",
     )
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help="generator seed")
     parser.add_argument("--output", help="where to write the report (default bench/RESULTS.md)")

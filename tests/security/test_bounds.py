@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from cmikg.cache import BoundedCache
+from cmikg.cache import CACHES, BoundedCache, total_bound
 from cmikg.engines.backend import QueryTimeout, time_limit
 from cmikg.guard.admission import EXPRESS_SECONDS, Admission, BarTable, TooBusy, client_key
 from cmikg.guard.backend import READINGS, read
@@ -159,3 +159,7 @@ def test_a_stream_of_distinct_queries_leaves_no_reading_or_permalink_behind(clie
     assert READINGS.get("", repeat) is not None and len(PERMALINKS) == 1
     again = client.get("/sparql", query_string={"query": repeat})
     assert again.headers["Link"] == first.headers["Link"] and again.data == first.data
+    caches = client.get("/health").get_json()["caches"]  # this process's caches, as /health states them
+    assert caches["max_bytes"] == total_bound() == sum(cache.max_bytes for cache in CACHES)
+    assert caches["bytes"] == sum(cache.bytes for cache in CACHES) and caches["bytes"] <= caches["max_bytes"]
+    assert caches["entries"] >= 2  # the repeat's reading and permalink at least

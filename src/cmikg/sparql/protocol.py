@@ -21,7 +21,7 @@ from flask import Blueprint, Response, current_app, g, redirect, request, url_fo
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import UnsupportedMediaType
 
-from cmikg.cache import BoundedCache
+from cmikg.cache import CACHES, BoundedCache, total_bound
 from cmikg.engines.backend import BadParameter, QueryError, QuerySyntax
 from cmikg.guard.backend import checked
 from cmikg.service.app import admitted, backend_of, settings_of
@@ -300,6 +300,11 @@ def health() -> ResponseReturnValue:
             "network_sandbox": pool.sandboxed,
             "last_replacement_seconds": round(pool.last_replace_seconds, 4),
         }
+    body["caches"] = {  # this HTTP worker's own (cmikg.cache), whatever answered this request
+        "max_bytes": total_bound(),
+        "bytes": sum(kept.bytes for kept in CACHES),
+        "entries": sum(len(kept) for kept in CACHES),
+    }
     cache = getattr(backend, "cache", None)
     if cache is not None:
         kept, used = cache.usage()
