@@ -108,16 +108,21 @@ class BoundedCache(Generic[V]):
                 self._bytes = 0
                 self._version = version
             if self.keep_repeats_only and key not in self._entries and not self._second_time(key):
+                self._trim()  # the note counts in the bytes too
                 return value
             old = self._entries.pop(key, None)
             if old is not None:
                 self._bytes -= old[1]
             self._entries[key] = (value, size)
             self._bytes += size
-            while self._entries and (self.bytes > self.max_bytes or len(self._entries) > self.max_entries):
-                _, (_, dropped) = self._entries.popitem(last=False)
-                self._bytes -= dropped
+            self._trim()
         return value
+
+    def _trim(self) -> None:
+        """Drop the least recent entries until the bounds hold (called with the lock held)."""
+        while self._entries and (self.bytes > self.max_bytes or len(self._entries) > self.max_entries):
+            _, (_, dropped) = self._entries.popitem(last=False)
+            self._bytes -= dropped
 
     def _second_time(self, key: Hashable) -> bool:
         """True when ``key`` was noted before (the note is then used up); otherwise note it."""

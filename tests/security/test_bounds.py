@@ -46,6 +46,20 @@ def test_a_cache_of_client_texts_keeps_a_value_only_once_it_is_asked_for_again()
     assert len(cache) == 0 and len(cache._seen) == 1
 
 
+def test_the_notes_of_keys_seen_once_count_in_a_cache_bound() -> None:
+    cache: BoundedCache[bytes] = BoundedCache(
+        "test", max_bytes=10_000, max_entries=50, max_item_bytes=5000, keep_repeats_only=True
+    )
+    for i in range(20):  # kept: about 8 kB of values
+        cache.put("v1", f"kept {i}", b"x" * 300)
+        cache.put("v1", f"kept {i}", b"x" * 300)
+    assert len(cache) == 20
+    for i in range(50):  # 50 notes of 100 bytes push the oldest values out
+        cache.put("v1", f"once {i}", b"y")
+        assert cache.bytes <= cache.max_bytes
+    assert 0 < len(cache) < 20 and cache.get("v1", "kept 19") is not None
+
+
 def test_a_cache_is_emptied_by_a_new_dataset_version_and_evicts_the_least_recent():
     cache: BoundedCache[bytes] = BoundedCache("test", max_bytes=10_000, max_entries=100, max_item_bytes=5000)
     cache.put("v1", "a", b"x" * 3000)
