@@ -76,3 +76,41 @@ def test_a_changed_dump_is_loaded_again(tmp_path: Path, dataset: Settings) -> No
     folder = prepare_disk_store(dump, tmp_path / "store")
     assert len(ox.Store.read_only(str(folder))) == 150
     assert not (tmp_path / "store.loading").exists()
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _holds_rocksdb(pid: int) -> bool:
+    """Whether the process runs RocksDB's background threads (``rocksdb:low``, ``rocksdb:high``)."""
+    tasks = Path(f"/proc/{pid}/task")
+    return any((task / "comm").read_text().startswith("rocksdb") for task in tasks.iterdir())
+
+
+def test_only_the_query_workers_open_the_store_and_the_server_stops_cleanly(dataset: Settings, tmp_path: Path) -> None:
+    """RocksDB's background threads do not survive a fork: a process forked from one that had
+    opened the store inherits their state without the threads (reads then failed with "Bad
+    file descriptor", and the HTTP workers crashed on exit)."""
+    process, base = serve(dataset, tmp_path / "store")
+    try:
+        answer = requests.get(f"{base}/sparql", params={"query": "ASK { ?s ?p ?o }"}, timeout=60)
+        assert answer.status_code == 200 and answer.json()["boolean"] is True
+        http_workers = _children(process.pid)
+        query_workers = [child for worker in http_workers for child in _children(worker)]
+        assert http_workers and query_workers
+        assert not _holds_rocksdb(process.pid), "the process the workers are forked from opened the store"
+        assert not any(_holds_rocksdb(worker) for worker in http_workers)
+        assert any(_holds_rocksdb(worker) for worker in query_workers), "each query worker opens the store itself"
+    finally:
+        stop_process(process)
+    log = process.stdout.read().decode(errors="replace") if process.stdout else ""
+    for crash in ("SIGSEGV", "SIGABRT", "terminate called"):
+        assert crash not in log, log

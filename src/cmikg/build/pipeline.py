@@ -24,7 +24,6 @@ from rdflib.compare import to_canonical_graph
 from cmikg import dist
 from cmikg.build import evidence
 from cmikg.build.derivation import derive
-from cmikg.build.forked import ForkedCall
 from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
 from cmikg.build.outputs.context import build_context, to_jsonld
 from cmikg.build.outputs.search_index import write_search_index
@@ -35,6 +34,7 @@ from cmikg.build.timebounds import TimeFormatError
 from cmikg.build.validation import run_shacl
 from cmikg.config import Settings
 from cmikg.errors import InputError, ValidationFailed
+from cmikg.forked import ForkedCall
 from cmikg.namespaces import BASE, CMI, DATASET, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD
 from cmikg.sparql.formats import JSONLD, NTRIPLES, RDFXML, TURTLE
 from cmikg.wikidata.checks import build_problems as wikidata_problems

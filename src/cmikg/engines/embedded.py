@@ -37,6 +37,7 @@ from cmikg.engines.backend import (
 from cmikg.engines.rows import too_many_rows
 from cmikg.engines.store import EmbeddedStore, open_read_only, prepare_disk_store
 from cmikg.engines.workers import WorkerPool
+from cmikg.forked import ForkedCall
 from cmikg.namespaces import BASE, PREFIXES
 from cmikg.sparql import formats
 
@@ -57,16 +58,16 @@ class DatasetInfo:
     load_seconds: float
 
     @classmethod
-    def read(cls, settings: Settings, store: EmbeddedStore) -> DatasetInfo:
+    def read(cls, settings: Settings, triples: int, load_seconds: float) -> DatasetInfo:
         report_file = settings.dist / dist.BUILD_REPORT
         report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.is_file() else {}
         digest = report.get("sha256_ntriples") or _sha256(settings.dataset_file)
         return cls(
             str(report.get("version", "unversioned")),
             digest,
-            len(store),
+            triples,
             settings.dataset_file.stat().st_mtime,
-            store.load_seconds,
+            load_seconds,
         )
 
 
@@ -87,10 +88,11 @@ class EmbeddedBackend(QueryBackend):
         if disk_store is None:
             store = EmbeddedStore.load(settings.dataset_file)
             handler = partial(evaluate, store.store, describe=describe)
+            triples, load_seconds = len(store), store.load_seconds
         else:
-            store = open_read_only(prepare_disk_store(settings.dataset_file, disk_store))
+            triples, load_seconds = ForkedCall(disk_store_size, settings.dataset_file, Path(disk_store)).result()
             handler = ReadOnlyEvaluator(Path(disk_store), describe)
-        self.dataset = DatasetInfo.read(settings, store)
+        self.dataset = DatasetInfo.read(settings, triples, load_seconds)
         #: Relative IRIs in a query resolve against the endpoint's address (SPARQL 1.1 Query, 4.1.1).
         self.base_iri = (settings.public_base or BASE) + "sparql"
         # each fresh worker first answers a query that touches nothing, through the engine
@@ -137,6 +139,20 @@ class EmbeddedBackend(QueryBackend):
 
     def close(self) -> None:
         self.pool.close()
+
+
+def disk_store_size(dump: Path, folder: Path) -> tuple[int, float]:
+    """The on-disk store made ready from the dump, and opened: its triples and seconds to open.
+
+    Called in a forked child (:class:`cmikg.forked.ForkedCall`), never in the process the
+    workers are forked from: opening a RocksDB store starts process-wide background threads
+    (``rocksdb:low``, ``rocksdb:high``), and a process forked after that inherits their
+    state without the threads. Its query workers then open the store on a broken
+    environment (reads failed with "Bad file descriptor" at 10M triples) and its HTTP
+    workers crashed on exit.
+    """
+    store = open_read_only(prepare_disk_store(dump, folder))
+    return len(store), store.load_seconds
 
 
 class ReadOnlyEvaluator:

@@ -1,9 +1,11 @@
-"""Run one build step in a forked child process while the parent goes on with others.
+"""Run one call in a forked child process, its small result pickled back through a pipe.
 
-The build is CPU-bound Python (rdflib, pyshacl, pyld), so threads would take turns on one
-core; a forked child shares the parent's loaded graphs copy-on-write (nothing is pickled on
-the way in) and runs on the other core. Only the step's small result comes back, pickled
-through a pipe.
+Two uses. The build is CPU-bound Python (rdflib, pyshacl, pyld), so threads would take
+turns on one core; a forked child shares the parent's loaded graphs copy-on-write (nothing
+is pickled on the way in) and runs a step on the other core while the parent goes on.
+``cmikg serve --disk-store`` prepares and measures its on-disk store in a child, so that
+the process its workers are forked from never opens RocksDB (see
+:mod:`cmikg.engines.embedded`).
 """
 
 from __future__ import annotations
@@ -26,12 +28,12 @@ class ForkedCall:
         send.close()
 
     def result(self) -> Any:
-        """The step's return value, or its exception raised again here."""
+        """The call's return value, or its exception raised again here."""
         try:
             kind, value = self._receive.recv()
         except EOFError:
             self._process.join()
-            raise RuntimeError(f"the forked build step died (exit status {self._process.exitcode})") from None
+            raise RuntimeError(f"the forked call died (exit status {self._process.exitcode})") from None
         self._process.join()
         if kind == "error":
             raise value
