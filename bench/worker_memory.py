@@ -23,6 +23,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -138,10 +139,88 @@ def forked_scan(ntriples: Path) -> dict:
     }
 
 
+def threads_against_processes(ntriples: Path, lanes: int, seconds: float) -> dict:
+    """The mix (every text new) for ``seconds`` on one loaded store: in ``lanes`` threads of one
+    forked child, then in ``lanes`` forked children, as cmikg's query processes did before;
+    queries/s and the children's PSS, for each in turn."""
+    import itertools
+    import threading
+
+    from querymix import load_mix
+
+    from cmikg.engines.embedded import evaluate
+    from cmikg.engines.store import EmbeddedStore
+
+    store = EmbeddedStore.load(ntriples).store
+    mix = [q for q in load_mix(ROOT)[0] if q.name not in _SLOW_AT_SCALE]
+    numbers = itertools.count()
+
+    def loop(first: int, until: float) -> int:
+        done = 0
+        while time.monotonic() < until:
+            query = mix[(first + done * lanes) % len(mix)]
+            media = "application/n-triples" if query.returns_graph else "application/sparql-results+json"
+            job = (with_marker(query.text, f"m{next(numbers)}"), media, (), (), 10_000, "urn:x:", query.form)
+            kind, body = evaluate(store, job)
+            if kind != "ok":
+                raise RuntimeError(f"{query.name}: {kind} {body!r}")
+            done += 1
+        return done
+
+    def child(work: Callable[[], int], write: int) -> None:
+        try:
+            done = work()
+            os.write(write, f"{done} {memory(os.getpid()).pss}\n".encode())
+        finally:
+            os._exit(0)
+
+    def run(mode: str) -> tuple[float, float]:
+        until = time.monotonic() + seconds
+        read, write = os.pipe()
+        if mode == "threads":
+
+            def threaded() -> int:
+                counts = [0] * lanes
+                threads = [
+                    threading.Thread(target=lambda k=k: counts.__setitem__(k, loop(k, until))) for k in range(lanes)
+                ]
+                for thread in threads:
+                    thread.start()
+                for thread in threads:
+                    thread.join()
+                return sum(counts)
+
+            works = [threaded]
+        else:
+            works = [lambda k=k: loop(k, until) for k in range(lanes)]
+        pids = []
+        for work in works:
+            pid = os.fork()
+            if pid == 0:
+                child(work, write)
+            pids.append(pid)
+        os.close(write)
+        for pid in pids:
+            os.waitpid(pid, 0)
+        with os.fdopen(read) as pipe:
+            lines = [line.split() for line in pipe.read().splitlines()]
+        return sum(int(done) for done, _ in lines) / seconds, sum(int(pss) for _, pss in lines) / 1024
+
+    rounds: dict[str, list[tuple[float, float]]] = {"threads": [], "processes": []}
+    for mode in ("threads", "processes", "threads", "processes"):
+        rounds[mode].append(run(mode))
+    return rounds
+
+
+#: Queries of the mix that run past the time limit (or the row cap) at 1M triples and more.
+_SLOW_AT_SCALE = {"queries/claims-resting-only-on-state-media", "queries/entities-without-wikidata-ids"}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="1m")
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--lane-seconds", type=float, default=15.0, help="each round of threads against processes")
     args = parser.parse_args()
     install_cleanup()
     dist = ROOT / "bench" / "data" / "sets" / args.size / "dist"
@@ -175,6 +254,12 @@ def main() -> int:
         f"{scan['second']:.3f} s the second; the child's private memory {mib(scan['private_before'])} MiB "
         f"before, {mib(scan['private_after'])} MiB after"
     )
+    lanes = threads_against_processes(dist / "cmikg.nt", 4, args.lane_seconds)
+    for mode, rounds in lanes.items():
+        print(
+            f"the mix, every text new, in 4 {mode} for {args.lane_seconds:g} s (two alternate rounds): "
+            + ", ".join(f"{rate:.1f} queries/s with {pss:.0f} MiB of PSS" for rate, pss in rounds)
+        )
     return 0
 
 

@@ -1,7 +1,7 @@
 """The default backend: the built dataset in pyoxigraph, evaluated in long-lived worker processes.
 
 The store is loaded once (in gunicorn's master when serving) and every query runs in a
-worker of :mod:`cmikg.engines.workers`, which serialises the answer with pyoxigraph
+thread of a query process (:mod:`cmikg.engines.workers`), which serialises the answer with pyoxigraph
 itself and hands back finished bytes. The row cap is enforced while serialising, so an
 answer over the cap is refused whole, never sent cut short.
 """
@@ -14,6 +14,7 @@ import io
 import json
 import os
 import re
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -167,11 +168,17 @@ class ReadOnlyEvaluator:
         self.describe = describe
         self.store: ox.Store | None = None
         self.pid = 0
+        self._opening = threading.Lock()
 
     def __call__(self, job: tuple) -> tuple[str, object]:
-        if self.store is None or self.pid != os.getpid():
-            self.store, self.pid = ox.Store.read_only(str(self.folder)), os.getpid()
-        return evaluate(self.store, job, self.describe)
+        return evaluate(self._opened(), job, self.describe)
+
+    def _opened(self) -> ox.Store:
+        """The store this process opened (in its warm-up, before its threads start)."""
+        with self._opening:
+            if self.store is None or self.pid != os.getpid():
+                self.store, self.pid = ox.Store.read_only(str(self.folder)), os.getpid()
+            return self.store
 
 
 def describe_template(settings: Settings) -> str:

@@ -1,12 +1,24 @@
-"""Long-lived query worker processes, killed and replaced only when a query runs past its deadline.
+"""A long-lived query process per HTTP worker, evaluating each job in a thread of its own;
+killed and replaced only when a query runs past its deadline.
 
-Why processes: a query in the engine cannot be interrupted from Python, and a thread
+Why a process: a query in the engine cannot be interrupted from Python, and a thread
 cannot be killed, so the only way to truly stop a runaway query is to kill the process
 evaluating it. Why long-lived and forked: starting a process per query would cost more
 than most queries; forking a process that already holds the store shares the store's
-memory copy-on-write, so a worker costs little and a replacement is ready in milliseconds.
+memory copy-on-write, and a replacement is ready in milliseconds.
 
-Each worker is sandboxed where the kernel allows it (a new, empty network namespace), so
+Why threads in one process, not a process per concurrent job: the engine writes to the
+store's pages as it reads them (reference counts), so every process that evaluates
+queries ends up with a private copy of the pages it has read, the whole store after a few
+scans. A process per job held one copy per concurrent job (1.2 GiB for 4 at 1M triples);
+threads share one (0.3 GiB), and pyoxigraph releases the GIL while it evaluates, so they
+run on every core (docs/benchmark.md, Profiling, has the measurements).
+
+The price is that stopping a runaway stops the jobs running beside it. Those are sent
+again to the fresh process at once, with what is left of their own time limits: a job is
+only ever failed for its own deadline, or after its process crashed twice under it.
+
+Each process is sandboxed where the kernel allows it (a new, empty network namespace), so
 the engine cannot open a connection even if a SERVICE clause slipped past the checks:
 federation is done by :mod:`cmikg.guard.federation`, outside the workers.
 """
@@ -24,7 +36,7 @@ import select
 import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from multiprocessing import Pipe
 from multiprocessing.connection import Connection
@@ -34,19 +46,23 @@ from cmikg.engines.backend import BackendUnavailable, QueryTimeout
 
 log = logging.getLogger(__name__)
 
-#: Address space a worker may add to what it inherits; a query that needs more fails alone.
+#: Address space a query process may add to what it inherits; past it, the process fails
+#: (its jobs are sent again once, see :class:`WorkerPool`).
 MEMORY_BUDGET_BYTES = 2 << 30
-#: A query that has used this many seconds of CPU has its worker lowered to the least CPU
+#: A job that has used this many seconds of CPU has its thread lowered to the least CPU
 #: priority, so short queries keep the cores while long ones run out their time limit.
 #: CPU time, not time waited: on a busy machine a short query can wait that long for a core,
 #: and lowering it then would leave it behind every other query for no work of its own.
 LONG_QUERY_SECONDS = 0.5
 LONG_QUERY_NICENESS = 19
-#: Seconds a fresh worker has to run its warm-up job and report ready; one that does not is
-#: killed and another forked, and no job is ever handed to it.
+#: Seconds a fresh process has to run its warm-up job and report every thread ready; one
+#: that does not is killed and another forked, and no job is ever handed to it.
 READY_SECONDS = 5.0
-#: Forks tried for one fresh worker before the request is answered 503.
+#: Forks tried for one fresh process before the request is answered 503.
 READY_ATTEMPTS = 3
+#: Times a job is sent again after its process crashed under it (a crash cannot say which
+#: of the jobs running then caused it).
+CRASH_RETRIES = 1
 #: The shortest wait between two looks at a running job's CPU time.
 _CPU_CHECK_SECONDS = 0.05
 _CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -63,37 +79,90 @@ class PoolStats:
     started: int = 0
     killed: int = 0
     crashed: int = 0
+    #: Jobs sent again because their process was stopped for another job, or crashed.
+    resent: int = 0
     sandboxed: bool | None = None
-    last_replace_seconds: float = 0.0  # kill, reap and fork a fresh worker, ready to answer
+    last_replace_seconds: float = 0.0  # kill, reap and fork a fresh process, ready to answer
 
 
-class Worker:
-    """One child process evaluating jobs sent over a pipe, one at a time."""
+class QueryProcess:
+    """One child process with a thread per lane, each evaluating the jobs sent on its pipe."""
 
-    def __init__(self, pid: int, conn: Connection):
+    def __init__(self, pid: int, conns: list[Connection]):
         self.pid = pid
-        self.conn = conn
-        # one poll object for the worker's life: Connection.poll builds a selector per call
-        self._answer = select.poll()
-        self._answer.register(conn.fileno(), select.POLLIN)
-        self.niced = False
-        #: CPU seconds the process had used when it sent its last answer.
-        self.cpu = 0.0
+        self.lanes = [Lane(self, conn) for conn in conns]
+        #: Why the pool killed it: "deadline" (its other jobs are sent again as they were) or
+        #: "crash" (sent again, counted against :data:`CRASH_RETRIES`); "" while it runs.
+        self.stopped_by = ""
+        #: Takes no new job; killed once its last lane is back.
+        self.retired = False
+        self.in_use = 0
+        self._reaped = False
 
     @classmethod
-    def start(cls, handler: Handler, sandbox: bool, warm_up: Any = None) -> Worker:
-        parent, child = Pipe(duplex=True)
+    def start(cls, handler: Handler, lanes: int, sandbox: bool, warm_up: Any = None) -> QueryProcess:
+        pairs = [Pipe(duplex=True) for _ in range(lanes)]
         pid = os.fork()
         if pid == 0:  # the child never returns into the caller's code
             status = 1
             try:
-                parent.close()
-                _child_main(child, handler, sandbox, warm_up)
+                for parent, _ in pairs:
+                    parent.close()
+                _child_main([child for _, child in pairs], handler, sandbox, warm_up)
                 status = 0
             finally:
                 os._exit(status)
-        child.close()
-        return cls(pid, parent)
+        for _, child in pairs:
+            child.close()
+        return cls(pid, [parent for parent, _ in pairs])
+
+    def ready(self, seconds: float) -> bool | None:
+        """Whether the sandbox took (None: not every thread reported ready within ``seconds``)."""
+        deadline = time.monotonic() + seconds
+        sandboxed = None
+        for lane in self.lanes:
+            try:
+                if not lane.conn.poll(max(0.0, deadline - time.monotonic())):
+                    return None
+                sandboxed, lane.tid = pickle.loads(lane.conn.recv_bytes())
+            except (EOFError, OSError, pickle.UnpicklingError, TypeError, ValueError):
+                return None
+        return bool(sandboxed)
+
+    def kill(self) -> None:
+        """Stop the process and reap it. Its lanes stay open until their callers give them
+        back: a caller waiting on one sees the pipe's end, never a closed descriptor whose
+        number a new pipe may already have taken."""
+        if self._reaped:
+            return
+        self._reaped = True
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.waitpid(self.pid, 0)
+        except ChildProcessError:
+            pass
+
+    @property
+    def alive(self) -> bool:
+        return not self._reaped
+
+
+class Lane:
+    """A request thread's line to one thread of a query process: one job at a time."""
+
+    def __init__(self, process: QueryProcess, conn: Connection):
+        self.process = process
+        self.conn = conn
+        self.tid = 0
+        # one poll object for the lane's life: Connection.poll builds a selector per call
+        self._answer = select.poll()
+        self._answer.register(conn.fileno(), select.POLLIN)
+        self.niced = False
+        #: CPU seconds the thread had used when it sent its last answer.
+        self.cpu = 0.0
 
     def call(self, job: Any, timeout: float) -> Any:
         """Send a job and wait for its answer; ``TimeoutError`` once ``timeout`` passes. A job
@@ -116,50 +185,41 @@ class Worker:
         return answer
 
     def _ready(self, seconds: float) -> bool:
-        """True once the answer (or the end of the pipe: a dead worker) can be read."""
+        """True once the answer (or the end of the pipe: a dead process) can be read."""
         return bool(self._answer.poll(max(0, math.ceil(seconds * 1000))))
 
     def job_cpu(self) -> float:
         """CPU seconds the running job has used so far (all the time waited, if /proc cannot tell)."""
         try:
-            with open(f"/proc/{self.pid}/stat", "rb") as stat:
+            with open(f"/proc/{self.process.pid}/task/{self.tid}/stat", "rb") as stat:
                 fields = stat.read().rsplit(b")", 1)[1].split()
-            return (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS - self.cpu
+            # /proc counts whole clock ticks, the thread's own clock finer: never below 0
+            return max(0.0, (int(fields[11]) + int(fields[12])) / _CLOCK_TICKS - self.cpu)
         except (OSError, IndexError, ValueError):
             return LONG_QUERY_SECONDS
 
     def lower_priority(self) -> None:
+        """On Linux a thread has a niceness of its own: only this job's thread is lowered."""
         try:
-            os.setpriority(os.PRIO_PROCESS, self.pid, LONG_QUERY_NICENESS)
+            os.setpriority(os.PRIO_PROCESS, self.tid, LONG_QUERY_NICENESS)
             self.niced = True
         except OSError:
             pass
 
     def restore_priority(self) -> bool:
         """Back to normal priority after a long job; False when the system does not allow it
-        (then the worker is replaced, which costs a fork)."""
+        (then the process is retired and another forked)."""
         if not self.niced:
             return True
         try:
-            os.setpriority(os.PRIO_PROCESS, self.pid, os.getpriority(os.PRIO_PROCESS, 0))
+            os.setpriority(os.PRIO_PROCESS, self.tid, os.getpriority(os.PRIO_PROCESS, 0))
             self.niced = False
             return True
         except OSError:
             return False
 
-    def kill(self) -> None:
-        try:
-            os.kill(self.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        try:
-            os.waitpid(self.pid, 0)
-        except ChildProcessError:
-            pass
-        self.conn.close()
 
-
-def _child_main(conn: Connection, handler: Handler, sandbox: bool, warm_up: Any = None) -> None:
+def _child_main(conns: list[Connection], handler: Handler, sandbox: bool, warm_up: Any = None) -> None:
     for number in (
         signal.SIGTERM,
         signal.SIGINT,
@@ -173,29 +233,42 @@ def _child_main(conn: Connection, handler: Handler, sandbox: bool, warm_up: Any 
         signal.SIGTTOU,
     ):
         signal.signal(number, signal.SIG_DFL)
-    _close_other_fds(conn.fileno())
+    _close_other_fds(conn.fileno() for conn in conns)
     ok = _enter_sandbox() if sandbox else False
     _limit_memory()
     if warm_up is not None:  # a child that cannot answer this never reports ready, and is replaced
         handler(warm_up)
-    conn.send_bytes(pickle.dumps(ok))
+    threads = [threading.Thread(target=_serve_lane, args=(conn, handler, ok), daemon=True) for conn in conns]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()  # every lane's pipe closed: the HTTP worker that owned us is gone
+
+
+def _serve_lane(conn: Connection, handler: Handler, sandboxed: bool) -> None:
+    conn.send_bytes(pickle.dumps((sandboxed, threading.get_native_id())))
     while True:
         try:
             message = conn.recv_bytes()
         except (EOFError, OSError):
-            return  # the HTTP worker that owned us is gone
+            return
         try:
             reply = handler(pickle.loads(message))
         except BaseException as exc:  # noqa: BLE001 - the worker must answer, whatever happened
             reply = ("error", f"{type(exc).__name__}: {exc}")
-        used = os.times()
-        conn.send_bytes(pickle.dumps((reply, used.user + used.system), protocol=pickle.HIGHEST_PROTOCOL))
+        try:
+            conn.send_bytes(pickle.dumps((reply, time.thread_time()), protocol=pickle.HIGHEST_PROTOCOL))
+        except OSError:
+            return
 
 
-def _close_other_fds(keep: int) -> None:
-    """Drop inherited sockets and files (the listener, other workers' pipes)."""
-    os.closerange(3, keep)
-    os.closerange(keep + 1, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+def _close_other_fds(keep: Iterable[int]) -> None:
+    """Drop inherited sockets and files (the listener, other processes' pipes)."""
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
 
 
 def _enter_sandbox() -> bool:
@@ -227,16 +300,17 @@ def _log_stopped(job: Any, timeout: float, cpu: float = -1.0, niced: bool = Fals
 
 @dataclass
 class WorkerPool:
-    """Up to ``size`` workers for one process; a caller borrows one per job.
+    """One query process for the HTTP worker that owns the pool, with ``size`` lanes; a
+    caller borrows a lane per job.
 
-    Workers are started as they are needed: ``warm`` at once, then one more whenever a job
-    finds none idle, up to ``size``, and kept from then on. Every worker is a process with
-    its own private pages (a Python heap, the engine's buffers), so a pool sized for the
-    busiest moment but filled only as far as the load goes costs the memory of the load it
-    has really seen; the last one used is lent first, so the fewest stay warm.
+    The process is started at once (``warm=1``) or by the first job (``warm=0``), and kept.
+    A job past its deadline has the process killed and a fresh one forked; the jobs that
+    were running beside it see their lane close and are sent again to the fresh process.
+    A crash (the process ran out of its memory budget, say) is handled the same way, but a
+    job is sent again after :data:`CRASH_RETRIES` crashes at most.
 
-    The pool belongs to the process that started its workers: after a fork (gunicorn's
-    HTTP workers are forked from the master) the child starts its own set lazily.
+    The pool belongs to the process that started its query process: after a fork
+    (gunicorn's HTTP workers are forked from the master) the child starts its own.
     """
 
     handler: Handler
@@ -244,115 +318,172 @@ class WorkerPool:
     sandbox: bool = True
     stats: PoolStats = field(default_factory=PoolStats)
     warm: int = 1
-    #: A job each fresh worker runs before it reports ready (None: none). A process forked
+    #: A job each fresh process runs before it reports ready (None: none). A process forked
     #: from a threaded one can inherit a lock another thread held at that instant and hang on
-    #: its first use; such a worker is caught here, before any query is handed to it.
+    #: its first use; such a process is caught here, before any query is handed to it.
     warm_up: Any = None
 
     def __post_init__(self) -> None:
         self._owner = -1
-        self._idle: queue.LifoQueue[Worker] = queue.LifoQueue()
+        self._idle: queue.LifoQueue[Lane] = queue.LifoQueue()
         self._lock = threading.Lock()
-        self._count = 0
+        self._current: QueryProcess | None = None
+        self._retired: list[QueryProcess] = []
 
     def start(self) -> None:
-        """Start the warm workers now (gunicorn calls this right after forking an HTTP worker)."""
+        """Start the query process now (gunicorn calls this right after forking an HTTP worker)."""
         with self._lock:
             if self._owner == os.getpid():
                 return
             self._idle = queue.LifoQueue()
             self.stats = PoolStats()
-            self._count = 0
-            for _ in range(min(self.warm, self.size)):
-                self._idle.put(self._spawn())
-                self._count += 1
+            self._current, self._retired = None, []
             self._owner = os.getpid()
+            if self.warm > 0:
+                self._install(self._spawn())
 
     @property
     def running(self) -> int:
-        """Workers this process has started and not lost."""
-        return self._count if self._owner == os.getpid() else 0
-
-    def _borrow(self, timeout: float) -> Worker:
-        """An idle worker, a new one while the pool is below its size, or the next one freed."""
-        try:
-            return self._idle.get_nowait()
-        except queue.Empty:
-            pass
-        with self._lock:
-            grow = self._count < self.size
-            if grow:
-                self._count += 1
-        if grow:
-            try:
-                return self._spawn()
-            except BaseException:
-                with self._lock:
-                    self._count -= 1
-                raise
-        try:
-            return self._idle.get(timeout=timeout)
-        except queue.Empty:
-            raise BackendUnavailable(f"every query worker stayed busy for {timeout:g} s; try again") from None
-
-    def _spawn(self) -> Worker:
-        """A fresh worker that has reported ready within :data:`READY_SECONDS`."""
-        for _ in range(READY_ATTEMPTS):
-            worker = Worker.start(self.handler, self.sandbox, self.warm_up)
-            self.stats.started += 1
-            try:
-                if worker.conn.poll(READY_SECONDS):
-                    self.stats.sandboxed = pickle.loads(worker.conn.recv_bytes())
-                    return worker
-            except (EOFError, OSError, pickle.UnpicklingError):
-                pass
-            log.warning("a fresh query worker did not report ready within %g s; replaced", READY_SECONDS)
-            worker.kill()
-            self.stats.crashed += 1
-        raise BackendUnavailable(
-            f"no query worker could be started ({READY_ATTEMPTS} tried, none ready within {READY_SECONDS:g} s)"
-        )
+        """Query processes this HTTP worker has started and not yet reaped."""
+        if self._owner != os.getpid():
+            return 0
+        return sum(1 for p in (self._current, *self._retired) if p is not None and p.alive)
 
     def call(self, job: Any, timeout: float) -> Any:
-        """Run ``job`` in a worker; past ``timeout`` seconds the worker is killed and replaced."""
+        """Run ``job`` in a lane; past ``timeout`` seconds its process is killed and replaced."""
         if self._owner != os.getpid():
             self.start()
-        worker = self._borrow(timeout)
-        try:
-            answer = worker.call(job, timeout)
-            if not worker.restore_priority():
-                worker = self._replace(worker, killed=False, counted=False)
+        deadline = time.monotonic() + timeout
+        crashes = 0
+        while True:
+            lane = self._borrow(deadline - time.monotonic())
+            try:
+                answer = lane.call(job, deadline - time.monotonic())
+            except TimeoutError as stopped:
+                _log_stopped(job, timeout, *stopped.args)
+                self._stop(lane.process, killed=True)
+                raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s and was stopped") from None
+            except (EOFError, OSError, pickle.UnpicklingError):
+                if lane.process.stopped_by != "deadline":  # it crashed under this job
+                    crashes += 1
+                    self._stop(lane.process, killed=False)
+                    if crashes > CRASH_RETRIES:
+                        raise BackendUnavailable(
+                            "the query process stopped while evaluating this query "
+                            "(it may have needed too much memory); it has been replaced"
+                        ) from None
+                self.stats.resent += 1
+                if deadline <= time.monotonic():
+                    raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s and was stopped") from None
+                continue
+            finally:
+                self._give_back(lane)
+            if not lane.restore_priority():
+                self._retire(lane.process)
             return answer
-        except TimeoutError as stopped:
-            _log_stopped(job, timeout, *stopped.args)
-            worker = self._replace(worker, killed=True)
-            raise QueryTimeout(f"the query ran past the time limit of {timeout:g} s and was stopped") from None
-        except (EOFError, OSError, pickle.UnpicklingError):
-            worker = self._replace(worker, killed=False)
-            raise BackendUnavailable(
-                "the query worker stopped while evaluating this query "
-                "(it may have needed too much memory); it has been replaced"
-            ) from None
-        finally:
-            self._idle.put(worker)
 
-    def _replace(self, worker: Worker, killed: bool, counted: bool = True) -> Worker:
+    def _borrow(self, timeout: float) -> Lane:
+        """An idle lane of the current process; the next one freed if none is idle."""
+        until = time.monotonic() + max(0.0, timeout)
+        while True:
+            if self._current is None:  # warm=0, or a replacement that failed: start one
+                with self._lock:
+                    if self._current is None:
+                        self._install(self._spawn())
+            try:
+                lane = self._idle.get(timeout=max(0.0, until - time.monotonic()))
+            except queue.Empty:
+                raise BackendUnavailable(f"every query lane stayed busy for {timeout:g} s; try again") from None
+            with self._lock:
+                if lane.process is self._current:
+                    lane.process.in_use += 1
+                    return lane
+            lane.conn.close()  # a lane of a process since replaced
+
+    def _give_back(self, lane: Lane) -> None:
+        with self._lock:
+            process = lane.process
+            process.in_use -= 1
+            if process is self._current:
+                self._idle.put(lane)
+                return
+            lane.conn.close()
+            if process.retired and process.in_use == 0:
+                process.kill()
+                if process in self._retired:
+                    self._retired.remove(process)
+
+    def _stop(self, process: QueryProcess, killed: bool) -> None:
+        """Kill ``process`` (every job in it then sees its lane close) and, if it was the
+        current one, fork its replacement. Called by each job that found it dead: once counted."""
         clock = time.perf_counter()
-        worker.kill()
-        if killed:
-            self.stats.killed += 1
-        elif counted:
-            self.stats.crashed += 1
-        fresh = self._spawn()
+        with self._lock:
+            if process.stopped_by:
+                return
+            process.stopped_by = "deadline" if killed else "crash"
+            process.kill()
+            if killed:
+                self.stats.killed += 1
+            else:
+                self.stats.crashed += 1
+            if process in self._retired:
+                self._retired.remove(process)
+            if process is self._current:
+                self._current = None
+                self._install(self._spawn())
         self.stats.last_replace_seconds = time.perf_counter() - clock
-        return fresh
+
+    def _retire(self, process: QueryProcess) -> None:
+        """No new job for ``process`` (a thread it cannot bring back to normal priority);
+        a fresh one takes its place and it is killed once its last job is answered."""
+        with self._lock:
+            if process is not self._current:
+                return
+            process.retired = True
+            self._retired.append(process)
+            self._current = None
+            self._install(self._spawn())
+            if process.in_use == 0:
+                process.kill()
+                self._retired.remove(process)
+
+    def _install(self, process: QueryProcess) -> None:
+        """Make ``process`` the one lent from; the idle lanes of the one before are closed
+        (its busy ones are closed as they come back)."""
+        while True:
+            try:
+                self._idle.get_nowait().conn.close()
+            except queue.Empty:
+                break
+        self._current = process
+        for lane in process.lanes:
+            self._idle.put(lane)
+
+    def _spawn(self) -> QueryProcess:
+        """A fresh process whose every thread has reported ready within :data:`READY_SECONDS`."""
+        for _ in range(READY_ATTEMPTS):
+            process = QueryProcess.start(self.handler, self.size, self.sandbox, self.warm_up)
+            self.stats.started += 1
+            sandboxed = process.ready(READY_SECONDS)
+            if sandboxed is not None:
+                self.stats.sandboxed = sandboxed
+                return process
+            log.warning("a fresh query process did not report ready within %g s; replaced", READY_SECONDS)
+            process.kill()
+            self.stats.crashed += 1
+        raise BackendUnavailable(
+            f"no query process could be started ({READY_ATTEMPTS} tried, none ready within {READY_SECONDS:g} s)"
+        )
 
     def close(self) -> None:
         if self._owner != os.getpid():
             return
-        while True:
-            try:
-                self._idle.get_nowait().kill()
-            except queue.Empty:
-                break
+        with self._lock:
+            for process in (self._current, *self._retired):
+                if process is not None:
+                    process.kill()
+                    for lane in process.lanes:
+                        lane.conn.close()
+            self._current, self._retired = None, []
+            self._idle = queue.LifoQueue()
         self._owner = -1

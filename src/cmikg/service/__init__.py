@@ -24,7 +24,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser("serve", help="run the SPARQL endpoint and web pages under gunicorn")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
-    p.add_argument("--workers", type=int, default=None, help="HTTP worker processes (default: CPU count)")
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="HTTP worker processes (default: CPU count, at most 8; "
+        "1 for a store of 100,000 triples or more held in memory)",
+    )
     p.add_argument(
         "--threads",
         type=int,

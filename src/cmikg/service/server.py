@@ -71,12 +71,12 @@ def serve(args: argparse.Namespace) -> int:
     from cmikg.service.http_worker import LingeringThreadWorker
 
     settings = settings_from_args(args)
-    workers = args.workers or min(os.cpu_count() or 2, 8)
     threads = args.threads or 4
     settings = settings.with_(threads=threads)
     all_threads = request_threads(threads)
     clock = time.perf_counter()
     backend: QueryBackend
+    large_in_memory = False
     if getattr(args, "backend", None):
         from cmikg.engines.remote import RemoteBackend
 
@@ -88,9 +88,11 @@ def serve(args: argparse.Namespace) -> int:
         disk = getattr(args, "disk_store", None)
         # one query worker per request thread, so no request ever waits for one
         backend = EmbeddedBackend(settings, pool_size=all_threads, disk_store=Path(disk) if disk else None)
+        large_in_memory = not disk and backend.triple_count() >= ONE_HTTP_WORKER_FROM
         backend = with_result_cache(backend, _cache_bytes(args))
     app = create_app(settings, backend)
     loaded = time.perf_counter() - clock
+    workers = args.workers or default_http_workers(large_in_memory)
     # What the master made (the app, the store's Python side) is never touched by the
     # collector in the forked HTTP and query workers, so their pages stay shared.
     gc.freeze()
@@ -127,6 +129,20 @@ def serve(args: argparse.Namespace) -> int:
     }
     _Gunicorn(app, options).run()
     return 0
+
+
+#: From this many triples on, a store served in memory gets one HTTP worker unless
+#: ``--workers`` says otherwise. Each HTTP worker has its own query process, and the engine
+#: writes to the store's pages as it reads them, so each query process ends up holding a
+#: private copy of the store; past this size a query costs the engine far more than the
+#: HTTP worker (at 100k triples, 11 ms of CPU against 2), so a second HTTP worker adds a copy
+#: and no throughput (docs/benchmark.md, Profiling, has the measurements).
+ONE_HTTP_WORKER_FROM = 100_000
+
+
+def default_http_workers(large_in_memory: bool) -> int:
+    """One HTTP worker per core (at most 8), or one for a large store held in memory."""
+    return 1 if large_in_memory else min(os.cpu_count() or 2, 8)
 
 
 def _cache_bytes(args: argparse.Namespace) -> int:

@@ -297,6 +297,7 @@ def health() -> ResponseReturnValue:
             "started": pool.started,
             "killed_at_deadline": pool.killed,
             "crashed": pool.crashed,
+            "resent": pool.resent,
             "network_sandbox": pool.sandboxed,
             "last_replacement_seconds": round(pool.last_replace_seconds, 4),
         }
