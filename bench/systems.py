@@ -134,10 +134,10 @@ DISK_STORE_FROM = 5_000_000
 
 @dataclass
 class CmikgDisk(Cmikg):
-    """``cmikg serve --disk-store`` at every size: each query worker opens the read-only
+    """``cmikg serve --disk-store`` at every size: each query process opens the read-only
     RocksDB store itself, so the data sits once in the page cache instead of being copied,
-    page by page, into every worker that reads it (the in-memory store's pages are shared
-    copy-on-write, but the engine writes to those it reads)."""
+    page by page, into every query process that reads it (the in-memory store's pages are
+    shared copy-on-write, but the engine writes to those it reads)."""
 
     name: str = "cmikg-disk"
 

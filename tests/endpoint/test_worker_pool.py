@@ -60,6 +60,21 @@ def test_concurrent_jobs_run_side_by_side_in_threads_of_one_process(pool):
     assert pool.running == 1 and pool.stats.started == 1
 
 
+def test_with_one_lane_per_process_concurrent_jobs_start_processes_up_to_the_size():
+    pool = WorkerPool(_sleep_then_where, size=3, sandbox=False, warm=1, lanes_per_process=1)
+    pool.start()
+    try:
+        with ThreadPoolExecutor(5) as threads:
+            where = list(threads.map(lambda _: pool.call(0.4, timeout=10), range(5)))
+        assert len({pid for pid, _ in where}) == 3
+        assert pool.running == 3 and pool.stats.started == 3
+        with pytest.raises(QueryTimeout):
+            pool.call(30.0, timeout=0.5)
+        assert pool.running == 3 and pool.stats.killed == 1, "the killed process is replaced, the others kept"
+    finally:
+        pool.close()
+
+
 def test_a_job_past_its_deadline_is_stopped_and_its_process_replaced(pool, caplog):
     first, _ = pool.call(0.0, timeout=10)
     with pytest.raises(QueryTimeout):

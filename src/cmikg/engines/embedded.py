@@ -98,7 +98,12 @@ class EmbeddedBackend(QueryBackend):
         self.base_iri = (settings.public_base or BASE) + "sparql"
         # each fresh worker first answers a query that touches nothing, through the engine
         warm_up = ("ASK {}", SPARQL_JSON, (), (), settings.max_rows, self.base_iri, "ASK")
-        self.pool = WorkerPool(handler, size=pool_size, sandbox=sandbox, warm_up=warm_up)
+        # In memory, threads of one process share the pages the engine copies as it reads;
+        # on disk the page cache is shared anyway, and one query at a time per process is
+        # what was measured correct at 10M triples (concurrent threads on one read-only
+        # RocksDB store gave short answers there).
+        per_process = None if disk_store is None else 1
+        self.pool = WorkerPool(handler, size=pool_size, sandbox=sandbox, warm_up=warm_up, lanes_per_process=per_process)
         # Objects created so far never change: keep the collector from touching (and so
         # copying) their pages in every forked process.
         gc.freeze()

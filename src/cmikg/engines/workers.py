@@ -14,7 +14,12 @@ scans. A process per job held one copy per concurrent job (1.2 GiB for 4 at 1M t
 threads share one (0.3 GiB), and pyoxigraph releases the GIL while it evaluates, so they
 run on every core (docs/benchmark.md, Profiling, has the measurements).
 
-The price is that stopping a runaway stops the jobs running beside it. Those are sent
+A pool can also keep one lane per process (``lanes_per_process=1``), forking another as
+jobs need: the on-disk store is served so, since its pages are shared through the page
+cache and concurrent threads on one read-only RocksDB store gave short answers at 10M
+triples.
+
+The price of threads is that stopping a runaway stops the jobs running beside it. Those are sent
 again to the fresh process at once, with what is left of their own time limits: a job is
 only ever failed for its own deadline, or after its process crashed twice under it.
 
@@ -300,16 +305,17 @@ def _log_stopped(job: Any, timeout: float, cpu: float = -1.0, niced: bool = Fals
 
 @dataclass
 class WorkerPool:
-    """One query process for the HTTP worker that owns the pool, with ``size`` lanes; a
-    caller borrows a lane per job.
+    """Query processes for the HTTP worker that owns the pool, ``size`` lanes in all,
+    ``lanes_per_process`` in each (None: all in one); a caller borrows a lane per job.
 
-    The process is started at once (``warm=1``) or by the first job (``warm=0``), and kept.
-    A job past its deadline has the process killed and a fresh one forked; the jobs that
-    were running beside it see their lane close and are sent again to the fresh process.
-    A crash (the process ran out of its memory budget, say) is handled the same way, but a
-    job is sent again after :data:`CRASH_RETRIES` crashes at most.
+    The first process is started at once (``warm=1``) or by the first job (``warm=0``),
+    another only when a job finds no lane idle, and each is kept. A job past its deadline
+    has its process killed and a fresh one forked; the jobs that were running beside it see
+    their lane close and are sent again. A crash (the process ran out of its memory budget,
+    say) is handled the same way, but a job is sent again after :data:`CRASH_RETRIES`
+    crashes at most.
 
-    The pool belongs to the process that started its query process: after a fork
+    The pool belongs to the process that started its query processes: after a fork
     (gunicorn's HTTP workers are forked from the master) the child starts its own.
     """
 
@@ -322,22 +328,24 @@ class WorkerPool:
     #: from a threaded one can inherit a lock another thread held at that instant and hang on
     #: its first use; such a process is caught here, before any query is handed to it.
     warm_up: Any = None
+    lanes_per_process: int | None = None
 
     def __post_init__(self) -> None:
         self._owner = -1
         self._idle: queue.LifoQueue[Lane] = queue.LifoQueue()
         self._lock = threading.Lock()
-        self._current: QueryProcess | None = None
+        #: Processes lent from; retired ones are killed once their last lane is back.
+        self._live: list[QueryProcess] = []
         self._retired: list[QueryProcess] = []
 
     def start(self) -> None:
-        """Start the query process now (gunicorn calls this right after forking an HTTP worker)."""
+        """Start the first query process now (gunicorn calls this right after forking an HTTP worker)."""
         with self._lock:
             if self._owner == os.getpid():
                 return
             self._idle = queue.LifoQueue()
             self.stats = PoolStats()
-            self._current, self._retired = None, []
+            self._live, self._retired = [], []
             self._owner = os.getpid()
             if self.warm > 0:
                 self._install(self._spawn())
@@ -347,7 +355,7 @@ class WorkerPool:
         """Query processes this HTTP worker has started and not yet reaped."""
         if self._owner != os.getpid():
             return 0
-        return sum(1 for p in (self._current, *self._retired) if p is not None and p.alive)
+        return sum(1 for p in (*self._live, *self._retired) if p.alive)
 
     def call(self, job: Any, timeout: float) -> Any:
         """Run ``job`` in a lane; past ``timeout`` seconds its process is killed and replaced."""
@@ -382,20 +390,29 @@ class WorkerPool:
                 self._retire(lane.process)
             return answer
 
+    def _lanes(self) -> int:
+        return sum(len(p.lanes) for p in self._live)
+
     def _borrow(self, timeout: float) -> Lane:
-        """An idle lane of the current process; the next one freed if none is idle."""
+        """An idle lane of a live process, a new process while the pool has fewer lanes
+        than its size, or the next lane freed."""
         until = time.monotonic() + max(0.0, timeout)
         while True:
-            if self._current is None:  # warm=0, or a replacement that failed: start one
-                with self._lock:
-                    if self._current is None:
-                        self._install(self._spawn())
             try:
-                lane = self._idle.get(timeout=max(0.0, until - time.monotonic()))
+                lane = self._idle.get_nowait()
             except queue.Empty:
-                raise BackendUnavailable(f"every query lane stayed busy for {timeout:g} s; try again") from None
+                with self._lock:
+                    grow = self._lanes() < self.size
+                    if grow:
+                        self._install(self._spawn())
+                if grow:
+                    continue
+                try:
+                    lane = self._idle.get(timeout=max(0.0, until - time.monotonic()))
+                except queue.Empty:
+                    raise BackendUnavailable(f"every query lane stayed busy for {timeout:g} s; try again") from None
             with self._lock:
-                if lane.process is self._current:
+                if lane.process in self._live:
                     lane.process.in_use += 1
                     return lane
             lane.conn.close()  # a lane of a process since replaced
@@ -404,7 +421,7 @@ class WorkerPool:
         with self._lock:
             process = lane.process
             process.in_use -= 1
-            if process is self._current:
+            if process in self._live:
                 self._idle.put(lane)
                 return
             lane.conn.close()
@@ -414,8 +431,8 @@ class WorkerPool:
                     self._retired.remove(process)
 
     def _stop(self, process: QueryProcess, killed: bool) -> None:
-        """Kill ``process`` (every job in it then sees its lane close) and, if it was the
-        current one, fork its replacement. Called by each job that found it dead: once counted."""
+        """Kill ``process`` (every job in it then sees its lane close) and, if it was lent
+        from, fork its replacement. Called by each job that found it dead: once counted."""
         clock = time.perf_counter()
         with self._lock:
             if process.stopped_by:
@@ -428,41 +445,48 @@ class WorkerPool:
                 self.stats.crashed += 1
             if process in self._retired:
                 self._retired.remove(process)
-            if process is self._current:
-                self._current = None
-                self._install(self._spawn())
+            if process in self._live:
+                self._live.remove(process)
+                self._install(self._spawn(len(process.lanes)))
         self.stats.last_replace_seconds = time.perf_counter() - clock
 
     def _retire(self, process: QueryProcess) -> None:
         """No new job for ``process`` (a thread it cannot bring back to normal priority);
         a fresh one takes its place and it is killed once its last job is answered."""
         with self._lock:
-            if process is not self._current:
+            if process not in self._live:
                 return
             process.retired = True
+            self._live.remove(process)
             self._retired.append(process)
-            self._current = None
-            self._install(self._spawn())
+            self._install(self._spawn(len(process.lanes)))
             if process.in_use == 0:
                 process.kill()
                 self._retired.remove(process)
 
     def _install(self, process: QueryProcess) -> None:
-        """Make ``process`` the one lent from; the idle lanes of the one before are closed
-        (its busy ones are closed as they come back)."""
+        """Lend from ``process`` too; idle lanes of processes no longer lent from are closed
+        (their busy ones are closed as they come back)."""
+        kept = []
         while True:
             try:
-                self._idle.get_nowait().conn.close()
+                lane = self._idle.get_nowait()
             except queue.Empty:
                 break
-        self._current = process
-        for lane in process.lanes:
+            if lane.process in self._live:
+                kept.append(lane)
+            else:
+                lane.conn.close()
+        self._live.append(process)
+        for lane in (*reversed(kept), *process.lanes):
             self._idle.put(lane)
 
-    def _spawn(self) -> QueryProcess:
+    def _spawn(self, lanes: int | None = None) -> QueryProcess:
         """A fresh process whose every thread has reported ready within :data:`READY_SECONDS`."""
+        if lanes is None:
+            lanes = min(self.lanes_per_process or self.size, self.size - self._lanes())
         for _ in range(READY_ATTEMPTS):
-            process = QueryProcess.start(self.handler, self.size, self.sandbox, self.warm_up)
+            process = QueryProcess.start(self.handler, lanes, self.sandbox, self.warm_up)
             self.stats.started += 1
             sandboxed = process.ready(READY_SECONDS)
             if sandboxed is not None:
@@ -479,11 +503,10 @@ class WorkerPool:
         if self._owner != os.getpid():
             return
         with self._lock:
-            for process in (self._current, *self._retired):
-                if process is not None:
-                    process.kill()
-                    for lane in process.lanes:
-                        lane.conn.close()
-            self._current, self._retired = None, []
+            for process in (*self._live, *self._retired):
+                process.kill()
+                for lane in process.lanes:
+                    lane.conn.close()
+            self._live, self._retired = [], []
             self._idle = queue.LifoQueue()
         self._owner = -1
