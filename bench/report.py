@@ -113,7 +113,18 @@ def markdown(results: dict) -> str:
         _long_run(results),
         _notes(results),
     ]
-    return "\n\n".join(s for s in sections if s) + "\n"
+    return without_local_paths("\n\n".join(s for s in sections if s) + "\n")
+
+
+#: The checkout the report was made in: messages that quote a file in it (a server's error
+#: naming a store file, say) are given the path inside the project instead.
+_PROJECT = Path(__file__).resolve().parents[1]
+
+
+def without_local_paths(text: str, root: Path = _PROJECT) -> str:
+    """``text`` with this machine's path to the project dropped, so the report names files
+    as the project does (``bench/data/...``) and reads the same on any machine."""
+    return text.replace(f"{root}{os.sep}", "")
 
 
 def _command(plan: dict) -> str:

@@ -57,3 +57,13 @@ def test_the_report_names_the_command_that_was_run() -> None:
     assert plan.command == "python bench/run.py --quick --sizes seed 1m --max-minutes 60"
     header = bench_module("report")._header({"plan": asdict(plan), "started": 0.0, "finished": 60.0, "queries": ["q"]})
     assert "`python bench/run.py --quick --sizes seed 1m --max-minutes 60`" in header
+
+
+def test_a_message_naming_a_file_in_the_checkout_names_it_inside_the_project() -> None:
+    report = bench_module("report")
+    root = report._PROJECT
+    message = f"Corruption: block checksum mismatch in {root}/bench/data/cmikg-store-10m/000018.sst offset 3"
+    assert report.without_local_paths(message) == (
+        "Corruption: block checksum mismatch in bench/data/cmikg-store-10m/000018.sst offset 3"
+    )
+    assert str(root) not in report.without_local_paths(f"see {root}/bench/RESULTS.md and {root}/README.md")
