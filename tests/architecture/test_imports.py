@@ -1,6 +1,6 @@
 """What each entry point imports, read from ``sys.modules`` in a fresh interpreter: serving
-never loads the build's reasoner or SHACL engine, and the command line's other verbs never
-load Flask."""
+never loads rdflib or the build's reasoner and SHACL engine, and the command line's other
+verbs never load Flask."""
 
 from __future__ import annotations
 
@@ -18,15 +18,30 @@ pytestmark = pytest.mark.slow  # each test starts a fresh interpreter
 VISITED = (
     "/",
     "/sparql?query=ASK%7B%7D",
+    "/sparql?query=CONSTRUCT%7B%3Fs%20%3Fp%20%3Fo%7DWHERE%7B%3Fs%20%3Fp%20%3Fo%7DLIMIT%203&format=ttl",
     "/sparql",
+    "/sparql?format=jsonld",
+    "/sparql?format=rdfxml",
+    "/.well-known/void",
+    "/.well-known/void?format=nt",
     "/doc/dataset",
     "/doc/country/cub",
+    "/doc/country/cub.ttl",
+    "/doc/country/cub.nt",
+    "/doc/country/cub.rdf",
     "/doc/country/cub.jsonld",
     "/ontology",
+    "/ontology.ttl",
+    "/ontology.nt",
+    "/ontology.jsonld",
+    "/ontology.rdf",
     "/query",
+    "/query?query=CONSTRUCT%7B%3Fs%20%3Fp%20%3Fo%7DWHERE%7B%3Fs%20%3Fp%20%3Fo%7DLIMIT%203",
     "/search?q=cuba",
     "/map",
     "/queries/programs.csv",
+    "/reconcile",
+    "/reconcile?queries=%7B%22q0%22%3A%7B%22query%22%3A%22Haiti%22%7D%7D",
 )
 
 
@@ -37,7 +52,9 @@ def modules_after(code: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def test_serving_imports_neither_owlready2_nor_pyshacl(built: Settings):
+def test_serving_imports_neither_rdflib_nor_owlready2_nor_pyshacl(built: Settings):
+    """pyoxigraph reads and writes every RDF text the server sends; rdflib would add about
+    19 MiB to each of its processes."""
     code = f"""
 import json, sys
 from cmikg.config import Settings
@@ -45,7 +62,8 @@ from cmikg.service.app import create_app
 app = create_app(Settings.for_dist(dist={str(built.dist)!r}))
 client = app.test_client()
 statuses = {{path: client.get(path).status_code for path in {VISITED!r}}}
-print(json.dumps({{"statuses": statuses, "loaded": sorted(m for m in ("owlready2", "pyshacl") if m in sys.modules)}}))
+loaded = sorted(m for m in ("rdflib", "owlready2", "pyshacl") if m in sys.modules)
+print(json.dumps({{"statuses": statuses, "loaded": loaded}}))
 """
     found = modules_after(code)
     assert set(found["statuses"].values()) == {200}, found["statuses"]

@@ -25,7 +25,7 @@ from cmikg import dist
 from cmikg.build import evidence
 from cmikg.build.derivation import derive
 from cmikg.build.loading import SourceGraph, load_shapes, load_sources, new_graph
-from cmikg.build.outputs.context import build_context, to_jsonld
+from cmikg.build.outputs.context import build_context
 from cmikg.build.outputs.search_index import write_search_index
 from cmikg.build.outputs.tables import row_counts, write_tables
 from cmikg.build.reasoning import Inconsistent, start_consistency_check
@@ -36,6 +36,7 @@ from cmikg.config import Settings
 from cmikg.errors import InputError, ValidationFailed
 from cmikg.forked import ForkedCall
 from cmikg.namespaces import BASE, CMI, DATASET, DCAT, DCTERMS, PREFIXES, RDF, VOID, XSD
+from cmikg.rdfio import to_jsonld
 from cmikg.sparql.formats import JSONLD, NTRIPLES, RDFXML, TURTLE
 from cmikg.wikidata.checks import build_problems as wikidata_problems
 from cmikg.wikidata.quickstatements import build_batch

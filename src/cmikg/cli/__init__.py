@@ -19,7 +19,7 @@ from cmikg.config import ProjectNotFound, Settings
 from cmikg.errors import CmikgError, ValidationFailed
 
 #: Modules that add their own sub-commands through ``register(subparsers)``.
-EXTENSIONS = ("cmikg.cli.export", "cmikg.cli.diff", "cmikg.service", "cmikg.wikidata", "cmikg.publish.publisher")
+EXTENSIONS = ("cmikg.cli.export", "cmikg.cli.diff", "cmikg.service", "cmikg.wikidata", "cmikg.publish")
 
 
 def main(argv: list[str] | None = None) -> int:

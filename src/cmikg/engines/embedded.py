@@ -39,7 +39,7 @@ from cmikg.engines.rows import too_many_rows
 from cmikg.engines.store import EmbeddedStore, open_read_only, prepare_disk_store
 from cmikg.engines.workers import WorkerPool
 from cmikg.forked import ForkedCall
-from cmikg.namespaces import BASE, PREFIXES
+from cmikg.iris import BASE, PREFIXES
 from cmikg.sparql import formats
 
 SPARQL_JSON = formats.SPARQL_JSON.media_type

@@ -28,11 +28,12 @@ import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, XSD
 
-from cmikg.namespaces import BASE, CMI, VOID
+from cmikg.iris import POINTER_GRAPH
+from cmikg.namespaces import CMI, VOID
 from cmikg.sparqlclient import StoreClient, check_iri
 
 #: The pointer graph's IRI unless ``--graph`` says otherwise.
-DEFAULT_GRAPH = BASE + "graph"
+DEFAULT_GRAPH = POINTER_GRAPH
 
 
 def template(name: str, **values: str) -> str:

@@ -10,7 +10,7 @@ bare number the article did not give.
 
 from __future__ import annotations
 
-from cmikg.namespaces import CMI, XSD
+from cmikg.iris import CMI, XSD
 from cmikg.reconcile.index import WIKIDATA, Index, Value
 from cmikg.reconcile.parameters import Extension
 from cmikg.web import search as label_search

@@ -6,17 +6,9 @@ SPARQL has no accent folding, so names are folded here: "operacion milagro" matc
 
 from __future__ import annotations
 
-import re
-import unicodedata
+from cmikg.folding import fold
 
-_NOT_WORD = re.compile(r"[^\w]+")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed, punctuation turned into single spaces."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NOT_WORD.sub(" ", bare.casefold()).strip()
+__all__ = ["fold", "score"]
 
 
 def score(query: str, label: str) -> int | None:

@@ -16,7 +16,7 @@ from decimal import Decimal
 from flask import current_app
 
 from cmikg import dist
-from cmikg.namespaces import CMI, ID
+from cmikg.iris import CMI, ID
 from cmikg.reconcile.folding import fold
 from cmikg.service.app import settings_of
 from cmikg.web.content import page_queries

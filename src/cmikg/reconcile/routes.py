@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, jsonify, render_template, request
 
 from cmikg import __version__
-from cmikg.namespaces import CMI, ID
+from cmikg.iris import CMI, ID
 from cmikg.reconcile import extension, matching
 from cmikg.reconcile.folding import fold, score
 from cmikg.reconcile.index import Index, index

@@ -1,6 +1,7 @@
 """The documents that describe the endpoint: the SPARQL Service Description and the VoID file.
 
-Both are small RDF graphs built once per public URL and kept serialised per format. The
+Both are small RDF graphs (:class:`Description`: triples and the prefixes their source
+declares) built once per public URL and kept serialised per format. The
 Service Description states the limits clients run into (time, rows, body size) and the
 dataset version, from the template ``templates/endpoint/service-description.ttl``; the VoID
 document is ``dist/void.ttl`` plus the endpoint's address and example resources.
@@ -8,22 +9,39 @@ document is ``dist/void.ttl`` plus the endpoint's address and example resources.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from rdflib import Graph, Namespace, URIRef
+import pyoxigraph as ox
 
-from cmikg import dist
+from cmikg import dist, rdfio
 from cmikg.config import Settings
 from cmikg.engines.backend import QueryBackend, QueryError
-from cmikg.namespaces import DATASET, VOID
+from cmikg.iris import DATASET, VOID, Vocabulary
 from cmikg.sparql.formats import TURTLE, Format
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "endpoint"
-CMIS = Namespace("https://w3id.org/cmikg/service#")
+CMIS = Vocabulary("https://w3id.org/cmikg/service#")
 
 
-def service_description(settings: Settings, backend: QueryBackend, endpoint: str, void_url: str) -> Graph:
+@dataclass
+class Description:
+    """An RDF document's triples, the prefixes its source declares (kept when written) and
+    what it is about (written first)."""
+
+    triples: list[ox.Triple]
+    prefixes: dict[str, str]
+    about: str = ""
+
+    def add(self, subject: str, predicate: str, iri: str) -> None:
+        self.triples.append(ox.Triple(ox.NamedNode(subject), ox.NamedNode(predicate), ox.NamedNode(iri)))
+
+    def has(self, subject: str, predicate: str) -> bool:
+        return any(str(t.subject) == f"<{subject}>" and t.predicate.value == predicate for t in self.triples)
+
+
+def service_description(settings: Settings, backend: QueryBackend, endpoint: str, void_url: str) -> Description:
     """What the endpoint is, which formats it speaks, its limits and the data it serves."""
     dataset = getattr(backend, "dataset", None)
     text = Template((TEMPLATES / "service-description.ttl").read_text(encoding="utf-8")).substitute(
@@ -37,25 +55,23 @@ def service_description(settings: Settings, backend: QueryBackend, endpoint: str
         triples=backend.triple_count(),
         void=void_url,
     )
-    graph = Graph()
-    graph.parse(data=text, format=TURTLE.rdflib)
+    graph = Description(*rdfio.parse_with_prefixes(text, TURTLE), about=endpoint)
     for iri in settings.service_allowlist:
-        graph.add((URIRef(endpoint), CMIS.allowedService, URIRef(iri)))
+        graph.add(endpoint, CMIS.allowedService, iri)
     return graph
 
 
-def void_description(settings: Settings, backend: QueryBackend, endpoint: str) -> Graph | None:
+def void_description(settings: Settings, backend: QueryBackend, endpoint: str) -> Description | None:
     """``dist/void.ttl`` with the endpoint and example resources; ``None`` when not built."""
     path = settings.dist / dist.VOID
     if not path.is_file():
         return None
-    graph = Graph()
-    graph.parse(path, format=TURTLE.rdflib)
-    graph.bind("void", VOID)
-    graph.add((DATASET, VOID.sparqlEndpoint, URIRef(endpoint)))
-    if (DATASET, VOID.exampleResource, None) not in graph:
+    graph = Description(*rdfio.parse_with_prefixes(path.read_bytes(), TURTLE), about=DATASET)
+    graph.prefixes.setdefault("void", VOID)
+    graph.add(DATASET, VOID.sparqlEndpoint, endpoint)
+    if not graph.has(DATASET, VOID.exampleResource):
         for iri in example_resources(backend):
-            graph.add((DATASET, VOID.exampleResource, URIRef(iri)))
+            graph.add(DATASET, VOID.exampleResource, iri)
     return graph
 
 
@@ -68,5 +84,5 @@ def example_resources(backend: QueryBackend) -> list[str]:
     return [row["example"]["value"] for row in rows if row.get("example", {}).get("type") == "uri"]
 
 
-def serialize(graph: Graph, fmt: Format) -> bytes:
-    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
+def serialize(graph: Description, fmt: Format) -> bytes:
+    return rdfio.serialize(graph.triples, fmt, prefixes=graph.prefixes, about=graph.about)

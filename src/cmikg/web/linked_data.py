@@ -23,13 +23,10 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from rdflib import Graph
 
-from cmikg import dist
-from cmikg.build.loading import new_graph
-from cmikg.build.outputs.context import to_jsonld
+from cmikg import dist, rdfio
 from cmikg.engines.backend import BadParameter, NotAcceptable
-from cmikg.namespaces import DATASET, ONTOLOGY_IRI
+from cmikg.iris import DATASET, ONTOLOGY_IRI
 from cmikg.sparql import negotiation
 from cmikg.sparql.formats import DOCUMENT_FORMATS, HTML, JSONLD, NTRIPLES, OWL_XML, RDFXML, TEXT, TURTLE, Format
 from cmikg.web.content import dataset_info, entity, page_queries
@@ -49,19 +46,6 @@ def negotiate() -> Format | None:
         return negotiation.negotiate(FORMATS, request.headers.get("Accept"))
     except NotAcceptable:
         return None
-
-
-def serialize(ntriples: str, fmt: Format, context: dict | None) -> bytes:
-    """N-Triples rewritten as ``fmt``, with the project's prefixes (and JSON-LD context)."""
-    if fmt is JSONLD:
-        document = to_jsonld(ntriples, context or {})
-        return (json.dumps(document, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
-    graph: Graph = new_graph()
-    graph.parse(data=ntriples, format=NTRIPLES.rdflib)
-    if fmt is NTRIPLES:
-        lines = sorted(set(graph.serialize(format="nt", encoding="utf-8").decode("utf-8").splitlines()) - {""})
-        return "".join(f"{line}\n" for line in lines).encode("utf-8")
-    return graph.serialize(format=fmt.rdflib, encoding="utf-8")
 
 
 # --- entities ------------------------------------------------------------------------------------
@@ -140,7 +124,7 @@ def _entity_rdf(path: str, fmt: Format) -> Response:
     ntriples = result.body.decode("utf-8")
     if not ntriples.strip():
         return not_found(iri)
-    return Response(serialize(ntriples, fmt, _context()), mimetype=fmt.media_type)
+    return Response(rdfio.rewrite(ntriples, fmt, _context(), about=iri), mimetype=fmt.media_type)
 
 
 def _context() -> dict:
@@ -212,13 +196,8 @@ def _ontology_rdf(fmt: Format) -> bytes:
     name = ONTOLOGY_FILES.get(fmt.suffix)
     if name and (folder / name).is_file():
         return (folder / name).read_bytes()
-    from rdflib import Graph
-
-    graph = Graph()
-    graph.parse(folder / ONTOLOGY_FILES[TURTLE.suffix], format=TURTLE.rdflib)
-    return serialize(
-        graph.serialize(format="nt", encoding="utf-8").decode("utf-8"), fmt, _context() if fmt is JSONLD else None
-    )
+    triples = rdfio.parse((folder / ONTOLOGY_FILES[TURTLE.suffix]).read_bytes(), TURTLE)
+    return rdfio.serialize(triples, fmt, _context() if fmt is JSONLD else None, about=ONTOLOGY_IRI)
 
 
 @bp.get("/ontology/<version>")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import request
 
-from cmikg.namespaces import BASE, ID, ONTOLOGY_IRI, PREFIXES
+from cmikg.iris import BASE, ID, ONTOLOGY_IRI, PREFIXES
 
 ENTITY_SPACE = str(ID)
 

@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from cmikg import dist
 from cmikg.engines.backend import QueryError
-from cmikg.namespaces import BASE, CMI, PREFIXES
+from cmikg.iris import BASE, CMI, PREFIXES
 from cmikg.service.app import admitted, public_base
 from cmikg.sparql import formats
 from cmikg.web import gallery, results

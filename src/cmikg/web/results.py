@@ -12,10 +12,12 @@ import json
 import re
 from dataclasses import dataclass, field
 
-from rdflib import BNode, Graph, Literal, URIRef
+import pyoxigraph as ox
 
+from cmikg import rdfio
 from cmikg.engines.backend import NotAcceptable, QueryBackend
 from cmikg.guard.backend import read
+from cmikg.iris import XSD
 from cmikg.sparql import formats
 from cmikg.web.content.page_queries import Term, term_from
 
@@ -57,19 +59,29 @@ def _results_table(answer: dict) -> Table:
 
 
 def _graph_table(ntriples: str) -> Table:
-    graph = Graph()
-    graph.parse(data=ntriples, format="nt")
-    rows: list[list[Term | None]] = [[_term(s), _term(p), _term(o)] for s, p, o in sorted(graph)]
+    triples = sorted(set(rdfio.parse(ntriples, formats.NTRIPLES)), key=_order)
+    rows: list[list[Term | None]] = [[_term(t.subject), _term(t.predicate), _term(t.object)] for t in triples]
     return Table("graph", ["subject", "predicate", "object"], rows)
 
 
-def _term(node) -> Term:
-    if isinstance(node, URIRef):
-        return Term("uri", str(node))
-    if isinstance(node, BNode):
-        return Term("bnode", str(node))
-    literal: Literal = node
-    return Term("literal", str(literal), literal.language or "", str(literal.datatype or ""))
+#: Blank nodes, then IRIs, then literals (then RDF 1.2 triple terms) in each column.
+_RANK = {ox.BlankNode: 0, ox.NamedNode: 1, ox.Literal: 2, ox.Triple: 3}
+
+
+def _order(triple: ox.Triple) -> tuple:
+    return tuple((_RANK[type(term)], str(term)) for term in (triple.subject, triple.predicate, triple.object))
+
+
+def _term(node: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> Term:
+    if isinstance(node, ox.NamedNode):
+        return Term("uri", node.value)
+    if isinstance(node, ox.BlankNode):
+        return Term("bnode", node.value)
+    if isinstance(node, ox.Triple):  # shown as written in N-Triples
+        return Term("literal", f"<< {node} >>")
+    # a simple literal has no datatype, as in SPARQL JSON results (RDF 1.1 calls it xsd:string)
+    datatype = "" if node.language or node.datatype.value == XSD.string else node.datatype.value
+    return Term("literal", node.value, node.language or "", datatype)
 
 
 @dataclass

@@ -22,7 +22,8 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from cmikg.build.outputs.search_index import INDEX_FILE, fold
+from cmikg.dist import SEARCH_INDEX
+from cmikg.folding import fold
 from cmikg.web.content import page_queries
 
 #: Results on one page of /search.
@@ -124,7 +125,7 @@ def _connect(path: str, mtime: float) -> sqlite3.Connection:
 
 
 def connection(dist: Path) -> sqlite3.Connection:
-    path = dist / INDEX_FILE
+    path = dist / SEARCH_INDEX
     if not path.is_file():
         raise IndexMissing(f"{path}: no search index; run `cmikg build`")
     return _connect(str(path), path.stat().st_mtime)

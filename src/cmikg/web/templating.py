@@ -11,7 +11,7 @@ from pathlib import Path
 from flask import Blueprint, current_app
 from flask.sansio.app import App
 
-from cmikg.namespaces import BASE
+from cmikg.iris import BASE
 from cmikg.service.app import backend_of
 from cmikg.web.content.dataset_info import about, licence_name
 from cmikg.web.content.page_queries import text

@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from cmikg.wikidata.client import DEFAULT_ENDPOINT, Politeness
+from cmikg.wikidata.politeness import DEFAULT_ENDPOINT, Politeness
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -11,31 +11,18 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib import metadata
 
 from cmikg import __version__
 from cmikg.errors import CmikgError
 from cmikg.sparqlclient import Response, StoreTimeout, StoreUnreachable, library_version, new_session, send_query
+from cmikg.wikidata.politeness import DEFAULT_ENDPOINT, DEFAULT_POLITENESS, Politeness
 
-DEFAULT_ENDPOINT = "https://query.wikidata.org/sparql"
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
 class EndpointError(CmikgError):
     """The endpoint could not be reached or kept refusing."""
-
-
-@dataclass(frozen=True)
-class Politeness:
-    """How hard the client may press the endpoint."""
-
-    batch_size: int = 50
-    min_interval: float = 1.0
-    max_retries: int = 5
-    backoff: float = 2.0
-    max_wait: float = 120.0
-    timeout: float = 60.0
 
 
 def user_agent() -> str:
@@ -56,7 +43,7 @@ class SparqlClient:
     def __init__(
         self,
         endpoint: str = DEFAULT_ENDPOINT,
-        politeness: Politeness = Politeness(),
+        politeness: Politeness = DEFAULT_POLITENESS,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.endpoint = endpoint

@@ -8,7 +8,6 @@ typed ``@id`` so their values compact to prefixed IRIs; labels become language m
 
 from __future__ import annotations
 
-import pyoxigraph as ox
 from rdflib import Graph, URIRef
 
 from cmikg.namespaces import CMI, OWL, PREFIXES, RDF, RDFS, XSD
@@ -59,46 +58,3 @@ def _key(prop: URIRef) -> str:
 
 def _local(iri: URIRef) -> str:
     return str(iri).split("#")[-1]
-
-
-def to_jsonld(nt: str, context: dict) -> dict:
-    """Compact JSON-LD of the dump with the project context (pyld: the JSON-LD API's reference behaviour).
-
-    pyld is handed the parsed dataset rather than the N-Triples text: its own N-Quads
-    reader drops duplicates by comparing each triple with every earlier one, which is
-    quadratic (minutes at 8.5k triples, hours at 100k). The dump's lines are already
-    sorted and unique, so the dataset built here is the one pyld would build, in the same
-    order, and the JSON-LD is byte-identical.
-
-    pyld is imported here, not with the module: it brings requests and lxml, and the
-    endpoint, which forks its workers from a process that imported this module, needs them
-    only when a JSON-LD document is asked for.
-    """
-    from pyld import jsonld
-
-    expanded = jsonld.from_rdf(pyld_dataset(nt))
-    return jsonld.compact(expanded, context)
-
-
-def pyld_dataset(nt: str) -> dict[str, list[dict]]:
-    """pyld's in-memory RDF dataset for N-Triples whose lines are unique, in their order."""
-    triples = ox.parse(nt.encode("utf-8"), format=ox.RdfFormat.N_TRIPLES)
-    return {
-        "@default": [
-            {"subject": _pyld_term(t.subject), "predicate": _pyld_term(t.predicate), "object": _pyld_term(t.object)}
-            for t in triples
-        ]
-    }
-
-
-_LANG_STRING = str(RDF.langString)
-
-
-def _pyld_term(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> dict[str, str]:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "IRI", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "blank node", "value": f"_:{term.value}"}
-    if term.language:
-        return {"type": "literal", "datatype": _LANG_STRING, "language": term.language, "value": term.value}
-    return {"type": "literal", "datatype": term.datatype.value, "value": term.value}

@@ -12,14 +12,13 @@ scans the graph to answer a search.
 
 from __future__ import annotations
 
-import re
 import sqlite3
-import unicodedata
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 
 from cmikg import dist
+from cmikg.folding import fold
 from cmikg.namespaces import CMI, ID, PROV, RDFS, SKOS
 
 INDEX_FILE = dist.SEARCH_INDEX
@@ -35,16 +34,6 @@ CREATE VIRTUAL TABLE texts USING fts5(
     tokenize = '{TOKENIZER}'
 );
 """
-
-
-_NOT_WORD = re.compile(r"[^\w]+")
-
-
-def fold(text: str) -> str:
-    """Lower case, accents removed, punctuation turned into single spaces: how labels compare."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return _NOT_WORD.sub(" ", bare.casefold()).strip()
 
 
 def facet_of(iri: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cmikg.namespaces import CMI, OWL, RDF, RDFS, WD, XSD
+from cmikg.iris import CMI, OWL, RDF, RDFS, WD, XSD
 from cmikg.web.content import page_queries
 from cmikg.web.content.nodes import (
     Claim,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from cmikg.namespaces import CMI, PROV, RDF, RDFS
+from cmikg.iris import CMI, PROV, RDF, RDFS
 from cmikg.web.content.page_queries import Row, Term
 from cmikg.web.content.vocabulary import Vocabulary, local_name
 from cmikg.web.formatting import number, period

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cmikg.namespaces import DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS
+from cmikg.iris import DCTERMS, ONTOLOGY_IRI, OWL, RDF, RDFS, SKOS
 from cmikg.web.content import page_queries
 from cmikg.web.content.vocabulary import local_name
 
