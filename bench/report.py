@@ -330,7 +330,7 @@ def _targets(results: dict) -> str:
 
 
 #: The ways cmikg is served in the run, as the targets' rows name them.
-CMIKG_SYSTEMS = {"cmikg": "", "cmikg-disk": " (--disk-store)"}
+CMIKG_SYSTEMS = {"cmikg": "", "cmikg-disk": " (--disk-store)", "cmikg-1w": " (--workers 1)"}
 
 
 def _size_targets(results: dict, size: str) -> list[list[str]]:

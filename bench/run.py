@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     deadline = Deadline(plan.budget)
     WORK.mkdir(parents=True, exist_ok=True)
     limits = Limits(plan.clients, plan.duration, plan.timeout, plan.check_budget, WORK)
-    for name in ("cmikg", "cmikg-disk"):
+    for name in ("cmikg", "cmikg-disk", "cmikg-1w"):
         SYSTEMS[name].clients = plan.clients  # type: ignore[attr-defined]
     started = time.time()
     machine = report.machine(ROOT)
@@ -275,11 +275,19 @@ def ordered_systems(plan: Plan) -> list[str]:
     return sorted(plan.systems, key=lambda s: s != REFERENCE)
 
 
+def _one_http_worker_from() -> int:
+    from cmikg.service.server import ONE_HTTP_WORKER_FROM
+
+    return ONE_HTTP_WORKER_FROM
+
+
 def skip_reason(system: str, data: dataset.Dataset, plan: Plan, cmikg_ok: bool, deadline: Deadline) -> str:
     if system.startswith("cmikg") and not cmikg_ok:
         return "cmikg serve is not available yet"
     if system == "cmikg-disk" and data.triples > DISK_STORE_FROM:
         return f"above {DISK_STORE_FROM:,} triples cmikg itself is served with --disk-store"
+    if system == "cmikg-1w" and data.triples >= _one_http_worker_from():
+        return f"from {_one_http_worker_from():,} triples cmikg itself runs one HTTP worker"
     if system == "rdflib-endpoint" and data.triples > plan.rdflib_max_triples:
         return (
             f"{data.triples} triples is above --rdflib-max-triples {plan.rdflib_max_triples}: "

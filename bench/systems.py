@@ -5,6 +5,7 @@
   with a long-query slot for each),
   pointed at a dist/ folder holding the dataset.
 * ``cmikg-disk``: the same with ``--disk-store`` at every size.
+* ``cmikg-1w``: the same with ``--workers 1``, below the size from which that is the default.
 * ``oxigraph-mem``: the Oxigraph server from the ``oxigraph`` package, in memory; it starts
   empty, so the file is POSTed to its Graph Store endpoint before the first query.
 * ``oxigraph-disk``: the same server read-only on a RocksDB store made by ``oxigraph load``
@@ -237,6 +238,19 @@ class RdflibEndpoint(System):
         return [binary, "serve", "--host", "127.0.0.1", "--port", str(port), str(dataset.ntriples)]
 
 
+@dataclass
+class CmikgOneWorker(Cmikg):
+    """``cmikg serve --workers 1``: one HTTP worker and its query process instead of one per
+    core. The engine's threads still use every core; the requests' Python runs on one. This
+    is what ``cmikg serve`` does by default from ``ONE_HTTP_WORKER_FROM`` triples held in
+    memory; below that it is the setting that trades throughput for memory."""
+
+    name: str = "cmikg-1w"
+
+    def command(self, dataset: Dataset, port: int, work: Path) -> list[str]:
+        return super().command(dataset, port, work) + ["--workers", "1"]
+
+
 SYSTEMS: dict[str, System] = {
-    s.name: s for s in (OxigraphMemory(), Cmikg(), CmikgDisk(), OxigraphDisk(), RdflibEndpoint())
+    s.name: s for s in (OxigraphMemory(), Cmikg(), CmikgDisk(), CmikgOneWorker(), OxigraphDisk(), RdflibEndpoint())
 }
