@@ -9,14 +9,25 @@ so a dump and a served document in JSON-LD are compacted the same way.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 
 import pyoxigraph as ox
 
-from cmikg.iris import PREFIXES, RDF
+from cmikg.iris import PREFIXES, RDF, XSD
 from cmikg.sparql.formats import JSONLD, NTRIPLES, Format
 
 _LANG_STRING = RDF.langString
+_TYPE = RDF.type
+#: Datatypes Turtle writes without naming them, when the lexical form has its short form.
+_SHORT_FORMS = {
+    XSD.string: re.compile(r".*", re.DOTALL),
+    RDF.langString: re.compile(r".*", re.DOTALL),
+    XSD.integer: re.compile(r"[+-]?[0-9]+"),
+    XSD.decimal: re.compile(r"[+-]?[0-9]*\.[0-9]+"),
+    XSD.double: re.compile(r"[+-]?([0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+"),
+    XSD.boolean: re.compile(r"true|false"),
+}
 
 
 def parse(data: bytes | str, fmt: Format) -> list[ox.Triple]:
@@ -62,13 +73,29 @@ def rewrite(ntriples: str, fmt: Format, context: dict | None = None, about: str 
 
 
 def used_prefixes(triples: list[ox.Triple], extra: dict[str, str] | None = None) -> dict[str, str]:
-    """The project's prefixes, and ``extra``, that some IRI of ``triples`` starts with (the
-    others would be noise); a prefix in ``extra`` wins over a project prefix of the same name."""
-    terms = (term for t in triples for term in (t.subject, t.predicate, t.object))
-    iris = {term.value for term in terms if isinstance(term, ox.NamedNode)}
-    iris |= {t.object.datatype.value for t in triples if isinstance(t.object, ox.Literal)}
+    """The project's prefixes, and ``extra``, that the text of ``triples`` will use: for each
+    IRI written out, the longest prefix it starts with (``country:`` rather than ``id:``). The
+    others would be noise. Not counted: ``rdf:type`` as a predicate (written ``a``) and the
+    datatypes a literal's form implies (strings, numbers and booleans in their short form)."""
+    written: set[str] = set()
+    for t in triples:
+        written |= {term.value for term in (t.subject, t.object) if isinstance(term, ox.NamedNode)}
+        if t.predicate.value != _TYPE:
+            written.add(t.predicate.value)
+        if isinstance(t.object, ox.Literal) and not _written_short(t.object):
+            written.add(t.object.datatype.value)
     candidates = {**PREFIXES, **(extra or {})}
-    return {prefix: iri for prefix, iri in candidates.items() if iri and any(value.startswith(iri) for value in iris)}
+    used = set()
+    for value in written:
+        matching = [prefix for prefix, iri in candidates.items() if iri and value.startswith(iri)]
+        if matching:
+            used.add(max(matching, key=lambda prefix: len(candidates[prefix])))
+    return {prefix: iri for prefix, iri in candidates.items() if prefix in used}
+
+
+def _written_short(literal: ox.Literal) -> bool:
+    short = _SHORT_FORMS.get(literal.datatype.value)
+    return short is not None and short.fullmatch(literal.value) is not None
 
 
 def _ntriples(triples: Iterable[ox.Triple]) -> str:

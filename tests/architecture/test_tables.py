@@ -79,3 +79,15 @@ def test_void_lists_every_named_download_as_a_dcat_distribution(built: Settings)
     for download in named:
         media = str(void.value(download, DCAT.mediaType)).rsplit("media-types/", 1)[1]
         assert media == dist.media_type(str(download).rsplit("/", 1)[1])
+
+
+def test_the_rdflib_namespaces_are_the_iris_of_the_one_table():
+    """``cmikg.iris`` writes each namespace once; ``cmikg.namespaces`` gives the build the same
+    IRIs as rdflib terms (rdflib's own W3C vocabularies included: they must agree)."""
+    from cmikg import iris, namespaces
+
+    for name in namespaces.__all__:
+        assert str(getattr(namespaces, name)) == str(getattr(iris, name)), name
+    assert namespaces.PREFIXES is iris.PREFIXES
+    assert str(namespaces.CMI.Country) == iris.CMI.Country == iris.CMI["Country"]
+    assert type(iris.CMI.Country) is str and iris.CMI.title == iris.CMI + "title"
