@@ -40,7 +40,7 @@ from measure import (  # noqa: E402
 )
 from querymix import BenchQuery, load_mix  # noqa: E402
 from scaled_build import scaled_build  # noqa: E402
-from systems import DISK_STORE_FROM, REFERENCE, SYSTEMS  # noqa: E402
+from systems import REFERENCE, SYSTEMS, needs_disk_store  # noqa: E402
 
 ROOT = HERE.parent
 WORK = HERE / "data"
@@ -284,8 +284,8 @@ def _one_http_worker_from() -> int:
 def skip_reason(system: str, data: dataset.Dataset, plan: Plan, cmikg_ok: bool, deadline: Deadline) -> str:
     if system.startswith("cmikg") and not cmikg_ok:
         return "cmikg serve is not available yet"
-    if system == "cmikg-disk" and data.triples > DISK_STORE_FROM:
-        return f"above {DISK_STORE_FROM:,} triples cmikg itself is served with --disk-store"
+    if system == "cmikg-disk" and needs_disk_store(data):
+        return "at this size cmikg itself is served with --disk-store (its store would not fit in memory)"
     if system == "cmikg-1w" and data.triples >= _one_http_worker_from():
         return f"from {_one_http_worker_from():,} triples cmikg itself runs one HTTP worker"
     if system == "rdflib-endpoint" and data.triples > plan.rdflib_max_triples:
