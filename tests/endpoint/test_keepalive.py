@@ -157,3 +157,44 @@ def test_a_thread_does_not_linger_when_no_other_thread_is_idle_or_the_worker_sto
 def test_bytes_read_ahead_count_as_the_next_request(pair):
     server, _ = pair
     assert _worker(threads=4, busy=1)._may_linger(_Conn(server, buffered=b"GET / HTTP/1.1\r\n"))
+
+
+@pytest.fixture
+def tcp_pair():
+    listener = socket.create_server(("127.0.0.1", 0))
+    client = socket.create_connection(listener.getsockname())
+    server, _ = listener.accept()
+    listener.close()
+    yield server, client
+    server.close()
+    client.close()
+
+
+def _corked(sock: socket.socket) -> int:
+    return sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_CORK)
+
+
+@pytest.mark.skipif(not hasattr(socket, "TCP_CORK"), reason="TCP_CORK is Linux's; this system has none")
+def test_a_response_is_written_corked_and_sent_when_done(tcp_pair, monkeypatch):
+    """gunicorn writes the head and the body in two calls; corked, they leave as one segment."""
+    server, client = tcp_pair
+    seen: list[int] = []
+
+    def answer(self, req, conn):
+        seen.append(_corked(conn.sock))
+        conn.sock.sendall(b"HTTP/1.1 204 No Content\r\n")
+        conn.sock.sendall(b"\r\n")
+        return True
+
+    monkeypatch.setattr("gunicorn.workers.gthread.ThreadWorker.handle_request", answer)
+    assert _worker(threads=4, busy=1).handle_request(None, _Conn(server)) is True
+    assert seen == [1]
+    assert _corked(server) == 0
+    client.settimeout(5)
+    assert client.recv(100) == b"HTTP/1.1 204 No Content\r\n\r\n"  # uncorked: the whole answer is sent
+
+
+def test_a_socket_that_cannot_be_corked_is_answered_all_the_same(pair, monkeypatch):
+    server, _ = pair  # a Unix socket: no TCP options
+    monkeypatch.setattr("gunicorn.workers.gthread.ThreadWorker.handle_request", lambda self, req, conn: True)
+    assert _worker(threads=4, busy=1).handle_request(None, _Conn(server)) is True

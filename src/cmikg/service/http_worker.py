@@ -17,11 +17,18 @@ answers at most :data:`MAX_INLINE_REQUESTS` requests in a row before giving its
 connection back: busy clients cannot keep the threads from the rest. The worker's
 admission rules (:mod:`cmikg.guard.admission`) see no difference: each request is handled
 by the same code, in a request thread, as before.
+
+gunicorn writes a response's head and its body in two calls, so a short answer went out
+as two TCP segments, each waking the client. The socket is corked (``TCP_CORK``, Linux)
+while a request is answered: the kernel sends full segments as they fill and the rest
+when the answer is done, one segment for most answers (sequential cache hits on the real
+graph: 5% less server CPU and 10% less client CPU per request, docs/benchmark.md).
 """
 
 from __future__ import annotations
 
 import select
+import socket
 import threading
 
 from gunicorn.workers.gthread import ThreadWorker
@@ -31,6 +38,8 @@ from gunicorn.workers.gthread import ThreadWorker
 LINGER_SECONDS = 0.005
 #: Requests a thread answers on one connection before giving it back, however busy it is.
 MAX_INLINE_REQUESTS = 100
+#: Linux's option to hold partial segments until uncorked; None where the system has none.
+_CORK = getattr(socket, "TCP_CORK", None)
 
 
 class LingeringThreadWorker(ThreadWorker):
@@ -55,6 +64,15 @@ class LingeringThreadWorker(ThreadWorker):
             with self._busy_lock:
                 self._busy -= 1
 
+    def handle_request(self, req, conn):
+        """One request answered with its socket corked, so its head and body leave together."""
+        if _CORK is None or not _set_cork(conn.sock, 1):
+            return super().handle_request(req, conn)
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            _set_cork(conn.sock, 0)
+
     def _may_linger(self, conn) -> bool:
         """Whether this thread should answer the connection's next request itself: the
         worker is running, another request thread is idle, and the request is here (or
@@ -69,3 +87,12 @@ class LingeringThreadWorker(ThreadWorker):
             return bool(poller.poll(LINGER_SECONDS * 1000))
         except (OSError, ValueError):
             return False
+
+
+def _set_cork(sock, on: int) -> bool:
+    """Cork or uncork a TCP socket; False when the socket cannot be (closed, or not TCP)."""
+    try:
+        sock.setsockopt(socket.IPPROTO_TCP, _CORK, on)
+    except (OSError, ValueError):
+        return False
+    return True
