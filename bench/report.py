@@ -144,7 +144,9 @@ def _header(results: dict) -> str:
         f"see each table), round-robin over the common mix: "
         f"the queries (of {len(results['queries'])}) that every system at that size answered, and "
         f"answered alike, so that all do the same work (see Correctness for the others); each in two "
-        f"rounds of half the duration, all systems in order then in reverse order. Ratios are to the **Oxigraph server in "  # noqa: E501 (prose)
+        f"rounds of half the duration, all systems in order then in reverse order, each loop after one untimed pass "
+        f"over its mix on the same start of the server (for the no-cache mixes, with texts of its own). "
+        f"Ratios are to the **Oxigraph server in "
         f"memory** measured in the same run; absolute figures are from a shared, noisy machine and "
         f"are given only as evidence for the ratios."
     )
