@@ -194,6 +194,30 @@ def test_a_response_is_written_corked_and_sent_when_done(tcp_pair, monkeypatch):
     assert client.recv(100) == b"HTTP/1.1 204 No Content\r\n\r\n"  # uncorked: the whole answer is sent
 
 
+@pytest.mark.skipif(not hasattr(socket, "TCP_CORK"), reason="TCP_CORK is Linux's; this system has none")
+def test_corking_calls_the_c_library_so_the_gil_is_free_while_the_answer_is_sent(tcp_pair):
+    """Uncorking sends the answer; Python's own setsockopt would hold the GIL meanwhile."""
+    from cmikg.service import http_worker
+
+    server, _ = tcp_pair
+
+    class NoPythonSetsockopt:
+        def fileno(self) -> int:
+            return server.fileno()
+
+        def setsockopt(self, *args) -> None:
+            raise AssertionError("socket.setsockopt holds the GIL")
+
+    assert http_worker._setsockopt is not None
+    assert http_worker._set_cork(NoPythonSetsockopt(), 1) is True
+    assert _corked(server) == 1
+    assert http_worker._set_cork(NoPythonSetsockopt(), 0) is True
+    assert _corked(server) == 0
+    closed = socket.socket()
+    closed.close()
+    assert http_worker._set_cork(closed, 1) is False
+
+
 def test_a_socket_that_cannot_be_corked_is_answered_all_the_same(pair, monkeypatch):
     server, _ = pair  # a Unix socket: no TCP options
     monkeypatch.setattr("gunicorn.workers.gthread.ThreadWorker.handle_request", lambda self, req, conn: True)
