@@ -22,7 +22,7 @@ from cmikg.guard.federation import values_block
 from cmikg.guard.lexer import MAX_TOKENS
 from cmikg.guard.reading import read_query as analyse
 from cmikg.sparql.formats import GRAPH_FORMATS, RESULT_FORMATS
-from cmikg.sparql.forms import decode_pairs
+from cmikg.sparql.forms import decode_pairs, encode_pairs
 from cmikg.sparql.negotiation import negotiate
 from tests.conftest import ROOT
 
@@ -155,6 +155,19 @@ def test_fast_form_decoding_agrees_with_the_standard_library():
         assert decode_pairs(urlencode({"query": text}).encode("ascii")) == [("query", text)]
     for unusual in (b"q=%ZZ", b"q==1", b"q=%FF", b"q=a\nb"):
         assert decode_pairs(unusual) is None  # left to the general parser
+
+
+def test_form_encoding_writes_what_the_standard_library_writes():
+    assert encode_pairs([("query", "SELECT * {?s ?p 'é'}"), ("default-graph-uri", "https://x/a~b_c.d")]) == (
+        "query=SELECT+%2A+%7B%3Fs+%3Fp+%27%C3%A9%27%7D&default-graph-uri=https%3A%2F%2Fx%2Fa~b_c.d"
+    )
+    assert encode_pairs([]) == ""
+    texts = [p.read_text(encoding="utf-8") for p in sorted((ROOT / "queries").rglob("*.rq"))]
+    texts += ["é€𝄞 \t\n#<>{}+&=%", "", "\x00\x7f\x80\uffff", "".join(map(chr, range(1, 700)))]
+    for text in texts:
+        pairs = [("query", text), ("named-graph-uri", text[::-1])]
+        assert encode_pairs(pairs) == urlencode(pairs)
+        assert decode_pairs(encode_pairs(pairs).encode("ascii")) == pairs
 
 
 def test_unreadable_or_oversized_texts_are_refused_without_reading_everything():

@@ -14,7 +14,7 @@ import re
 import time
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from urllib.parse import urlencode
+from functools import lru_cache
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, g, redirect, request, url_for
@@ -28,6 +28,7 @@ from cmikg.service.app import admitted, backend_of, settings_of
 from cmikg.service.app import public_base as _public_base
 from cmikg.sparql.description import serialize, service_description, void_description
 from cmikg.sparql.formats import GRAPH_FORMATS, HTML, RESULT_FORMATS, SPARQL_QUERY, TEXT, Format
+from cmikg.sparql.forms import encode_pairs
 from cmikg.sparql.negotiation import negotiate, prefers
 
 #: Longest permalink sent in a Link header; HTTP clients refuse header lines much longer.
@@ -184,7 +185,7 @@ def permalink(protocol: ProtocolRequest) -> str | None:
     params = [("query", query)]
     params += [("default-graph-uri", uri) for uri in protocol.default_graphs]
     params += [("named-graph-uri", uri) for uri in protocol.named_graphs]
-    return PERMALINKS.put("", key, f"{key[0]}sparql?{urlencode(params)}")
+    return PERMALINKS.put("", key, f"{key[0]}sparql?{encode_pairs(params)}")
 
 
 def public_base() -> str:
@@ -215,7 +216,13 @@ def _with_validators(response: Response, tag: str) -> Response:
 
 
 def _last_modified(dataset) -> str:
-    return formatdate(dataset.modified, usegmt=True) if dataset is not None else ""
+    return _http_date(dataset.modified) if dataset is not None else ""
+
+
+@lru_cache(maxsize=4)
+def _http_date(seconds: float) -> str:
+    """The served dump's time as an HTTP date, written once per dump (at most four kept)."""
+    return formatdate(seconds, usegmt=True)
 
 
 def wants_html() -> bool:
